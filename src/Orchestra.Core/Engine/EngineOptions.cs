@@ -1,0 +1,29 @@
+using Orchestra.Core.Policies;
+
+namespace Orchestra.Core.Engine;
+
+/// <summary>Settings of an <see cref="OrchestraEngine"/>.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>How long a claim lasts without a heartbeat. <value>The default value is 30 seconds.</value></summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Backoff between attempts of transiently failed steps.</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    /// <summary>Most running steps across every worker sharing the store, or null for no limit.</summary>
+    public int? GlobalLimit { get; init; }
+
+    /// <summary>
+    /// Tells whether the worker that owns a lease is still alive, when that can be known (same machine).
+    /// Returns false only when the owner is certainly gone, so its leases are reclaimed without waiting
+    /// for them to expire. The default knows nothing and always answers true.
+    /// </summary>
+    public Func<string, bool> IsWorkerAlive { get; init; } = _ => true;
+
+    /// <summary>Where agents work. <value>The default value is the current directory.</value></summary>
+    public string WorkDirectory { get; init; } = Environment.CurrentDirectory;
+
+    /// <summary>Source of the jitter in retry delays, a number in [0, 1).</summary>
+    public Func<double> Random { get; init; } = System.Random.Shared.NextDouble;
+}

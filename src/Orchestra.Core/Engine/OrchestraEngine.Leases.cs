@@ -1,0 +1,139 @@
+using System.Text.Json.Nodes;
+using Orchestra.Core.Model;
+
+namespace Orchestra.Core.Engine;
+
+/// <summary>A worker's view of one of its leases after a heartbeat.</summary>
+/// <param name="StepId">The step.</param>
+/// <param name="Owned">False when the lease was lost: the step was cancelled, reclaimed or finished elsewhere.</param>
+/// <param name="DeadlineAt">The step's current deadline (a user may have changed its timeout).</param>
+public readonly record struct LeaseStatus(string StepId, bool Owned, DateTimeOffset? DeadlineAt);
+
+/// <summary>A lease a worker holds: the step id and the attempt that is the fencing token.</summary>
+/// <param name="StepId">The step.</param>
+/// <param name="Attempt">The attempt number the lease was granted for.</param>
+public readonly record struct HeldLease(string StepId, int Attempt);
+
+public sealed partial class OrchestraEngine
+{
+    /// <summary>
+    /// Claims up to <paramref name="slots"/> ready steps for <paramref name="workerId"/>, highest priority
+    /// first then first-in first-out, within the global, per-agent and per-run limits. Each claimed step
+    /// is running under a new attempt number with a lease that expires unless renewed.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<StepRecord>> ClaimAsync(string workerId, int slots, CancellationToken cancellationToken = default)
+    {
+        if (slots <= 0)
+            return [];
+        return await TransactAsync(async tx =>
+        {
+            var candidates = await tx.Store.ListClaimableAsync(tx.Now, slots * 4 + 16, cancellationToken).ConfigureAwait(false);
+            if (candidates.Count == 0)
+                return (IReadOnlyList<StepRecord>)[];
+            var running = await tx.Store.CountRunningAsync(cancellationToken).ConfigureAwait(false);
+            var runs = new Dictionary<string, int?>(StringComparer.Ordinal);
+            foreach (var runId in candidates.Select(c => c.RunId).Distinct())
+                runs[runId] = (await tx.RunAsync(runId, cancellationToken).ConfigureAwait(false)).MaxParallel;
+            var chosen = Scheduler.Select(candidates, running, slots, Limits(r => runs.GetValueOrDefault(r)));
+            var claimed = new List<StepRecord>(chosen.Count);
+            foreach (var step in chosen)
+            {
+                var attempt = step.Attempt + 1;
+                var updated = step with
+                {
+                    Status = Transitions.Ensure(step.Id, step.Status, StepStatus.Running),
+                    Attempt = attempt,
+                    LeaseOwner = workerId,
+                    LeaseExpiresAt = tx.Now + Options.LeaseDuration,
+                    StartedAt = step.StartedAt ?? tx.Now,
+                    AttemptStartedAt = tx.Now,
+                    DeadlineAt = step.Timeout is { } t ? tx.Now + t : null,
+                    NotBefore = null,
+                    Handle = null,
+                    CancelRequested = false,
+                };
+                await tx.Store.UpdateStepAsync(updated, cancellationToken).ConfigureAwait(false);
+                await tx.AppendAsync(EventTypes.StepStarted, step.RunId, step.Id, new JsonObject { ["attempt"] = attempt, ["worker"] = workerId }, cancellationToken).ConfigureAwait(false);
+                var run = await tx.RunAsync(step.RunId, cancellationToken).ConfigureAwait(false);
+                if (run.Status is not RunStatus.Running)
+                    await tx.SetRunStatusAsync(run, RunStatus.Running, null, cancellationToken).ConfigureAwait(false);
+                claimed.Add(updated);
+            }
+            return claimed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Renews the leases a worker holds and stores the events its agents reported since the last beat.
+    /// A lease whose step is no longer running under that attempt and owner comes back not owned.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<LeaseStatus>> HeartbeatAsync(string workerId, IReadOnlyList<HeldLease> leases, IReadOnlyList<RunEvent>? events = null, CancellationToken cancellationToken = default)
+    {
+        return await TransactAsync(async tx =>
+        {
+            var result = new List<LeaseStatus>(leases.Count);
+            foreach (var lease in leases)
+            {
+                var step = await tx.Store.GetStepAsync(lease.StepId, cancellationToken).ConfigureAwait(false);
+                if (!Holds(step, workerId, lease.Attempt))
+                {
+                    result.Add(new LeaseStatus(lease.StepId, false, null));
+                    continue;
+                }
+                await tx.Store.UpdateStepAsync(step! with { LeaseExpiresAt = tx.Now + Options.LeaseDuration }, cancellationToken).ConfigureAwait(false);
+                result.Add(new LeaseStatus(lease.StepId, true, step!.DeadlineAt));
+            }
+            foreach (var e in events ?? [])
+                await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, cancellationToken).ConfigureAwait(false);
+            return (IReadOnlyList<LeaseStatus>)result;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Durably records a handle to external work (a process id) for a running attempt, so that the work can
+    /// be found again after a crash. Returns false when the lease is no longer held.
+    /// </summary>
+    public async ValueTask<bool> SetHandleAsync(string workerId, HeldLease lease, string handle, CancellationToken cancellationToken = default)
+    {
+        return await TransactAsync(async tx =>
+        {
+            var step = await tx.Store.GetStepAsync(lease.StepId, cancellationToken).ConfigureAwait(false);
+            if (!Holds(step, workerId, lease.Attempt))
+                return false;
+            await tx.Store.UpdateStepAsync(step! with { Handle = handle }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gives leases back without counting the attempt: used when a worker shuts down while in-process agents
+    /// are still working. The steps become ready again at once.
+    /// </summary>
+    public async ValueTask ReleaseAsync(string workerId, IReadOnlyList<HeldLease> leases, CancellationToken cancellationToken = default)
+    {
+        await TransactAsync(async tx =>
+        {
+            foreach (var lease in leases)
+            {
+                var step = await tx.Store.GetStepAsync(lease.StepId, cancellationToken).ConfigureAwait(false);
+                if (!Holds(step, workerId, lease.Attempt))
+                    continue;
+                // The attempt number stays: it is the fencing token and must never be reused.
+                await tx.Store.UpdateStepAsync(step! with
+                {
+                    Status = StepStatus.Ready,
+                    MaxAttempts = step.MaxAttempts + 1,
+                    LeaseOwner = null,
+                    LeaseExpiresAt = null,
+                    Handle = null,
+                }, cancellationToken).ConfigureAwait(false);
+                await tx.AppendAsync(EventTypes.StepReady, step.RunId, step.Id, new JsonObject { ["reason"] = "worker stopped" }, cancellationToken).ConfigureAwait(false);
+            }
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool Holds(StepRecord? step, string workerId, int attempt) =>
+        step is not null && step.Status == StepStatus.Running && step.Attempt == attempt
+        && string.Equals(step.LeaseOwner, workerId, StringComparison.Ordinal);
+}

@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using Orchestra.Core.Agents;
+using Orchestra.Core.Graphs;
+using Orchestra.Core.Model;
+using Orchestra.Core.Storage;
+
+namespace Orchestra.Core.Engine;
+
+/// <summary>
+/// The engine every face (task queue, plan, pipeline, conversation, ensemble) drives: it creates runs and
+/// steps, hands ready steps to workers under leases, and records each result as one checkpoint.
+/// </summary>
+public sealed partial class OrchestraEngine
+{
+    private readonly IAgentResolver _userAgents;
+
+    /// <summary>Creates an engine over a store.</summary>
+    public OrchestraEngine(IStore store, IAgentResolver agents, EngineOptions? options = null, TimeProvider? time = null, GraphCatalog? graphs = null)
+    {
+        Store = store;
+        _userAgents = agents;
+        Options = options ?? new EngineOptions();
+        Time = time ?? TimeProvider.System;
+        Graphs = graphs ?? new GraphCatalog();
+    }
+
+    /// <summary>The store.</summary>
+    public IStore Store { get; }
+
+    /// <summary>Settings.</summary>
+    public EngineOptions Options { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Graphs this process can run.</summary>
+    public GraphCatalog Graphs { get; }
+
+    /// <summary>Events of this process, persisted or live-only.</summary>
+    public EventHub Events { get; } = new();
+
+    /// <summary>Finds the agent for a step: a graph's function node, or a defined agent.</summary>
+    public Agent? FindAgent(string name) => Graphs.Find(name) ?? _userAgents.Find(name);
+
+    /// <summary>The limits used when claiming.</summary>
+    public SchedulingLimits Limits(Func<string, int?> perRun) => new()
+    {
+        Global = Options.GlobalLimit,
+        PerAgent = a => FindAgent(a)?.MaxConcurrency,
+        PerRun = perRun,
+    };
+
+    private async ValueTask<T> TransactAsync<T>(Func<Tx, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        Tx? used = null;
+        var result = await Store.TransactAsync(async t =>
+        {
+            used = new Tx(t, Time.GetUtcNow());
+            return await work(used).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        if (used is not null && Events.HasSubscribers)
+        {
+            foreach (var e in used.Appended)
+                Events.Publish(e);
+        }
+        return result;
+    }
+
+    /// <summary>One transaction's view: the store, the time it started, the events it appended.</summary>
+    private sealed class Tx(IStoreTransaction store, DateTimeOffset now)
+    {
+        private readonly Dictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
+
+        public IStoreTransaction Store { get; } = store;
+        public DateTimeOffset Now { get; } = now;
+        public List<RunEvent> Appended { get; } = [];
+
+        public async ValueTask AppendAsync(string type, string runId, string? stepId, JsonObject? data, CancellationToken ct)
+        {
+            var e = new RunEvent { RunId = runId, StepId = stepId, Type = type, At = Now, Data = data };
+            var seq = await Store.AppendEventAsync(e, ct).ConfigureAwait(false);
+            Appended.Add(e with { Seq = seq });
+        }
+
+        public async ValueTask<RunRecord> RunAsync(string runId, CancellationToken ct)
+        {
+            if (_runs.TryGetValue(runId, out var run))
+                return run;
+            run = await Store.GetRunAsync(runId, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"run {runId} is missing");
+            _runs[runId] = run;
+            return run;
+        }
+
+        public async ValueTask SaveRunAsync(RunRecord run, CancellationToken ct)
+        {
+            _runs[run.Id] = run;
+            await Store.UpdateRunAsync(run, ct).ConfigureAwait(false);
+        }
+
+        public async ValueTask SetRunStatusAsync(RunRecord run, RunStatus status, string? error, CancellationToken ct)
+        {
+            if (run.Status == status)
+                return;
+            Transitions.Ensure(run.Id, run.Status, status);
+            var updated = run with
+            {
+                Status = status,
+                StartedAt = run.StartedAt ?? (status == RunStatus.Running ? Now : null),
+                FinishedAt = status.IsTerminal() ? Now : null,
+                Error = error ?? (status.IsTerminal() ? run.Error : null),
+            };
+            await SaveRunAsync(updated, ct).ConfigureAwait(false);
+            await AppendAsync(EventTypes.RunStatus, run.Id, null, new JsonObject { ["status"] = status.ToWire(), ["error"] = updated.Error }, ct).ConfigureAwait(false);
+        }
+    }
+}
