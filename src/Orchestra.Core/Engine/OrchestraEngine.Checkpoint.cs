@@ -66,7 +66,7 @@ public sealed partial class OrchestraEngine
             return CompletionOutcome.Fenced;
         }
         foreach (var e in completion.Events ?? [])
-            await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, ct).ConfigureAwait(false);
+            await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, ct, e.At, publish: false).ConfigureAwait(false);
 
         var result = completion.Result;
         var usage = step.Usage + result.Usage;

@@ -84,7 +84,7 @@ public sealed partial class OrchestraEngine
                 result.Add(new LeaseStatus(lease.StepId, true, step!.DeadlineAt));
             }
             foreach (var e in events ?? [])
-                await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, cancellationToken).ConfigureAwait(false);
+                await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, cancellationToken, e.At, publish: false).ConfigureAwait(false);
             return (IReadOnlyList<LeaseStatus>)result;
         }, cancellationToken).ConfigureAwait(false);
     }
