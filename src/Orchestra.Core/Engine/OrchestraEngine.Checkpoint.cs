@@ -109,6 +109,8 @@ public sealed partial class OrchestraEngine
                 await tx.Store.UpdateStepAsync(retry, ct).ConfigureAwait(false);
                 await tx.AppendAsync(EventTypes.StepRetrying, step.RunId, step.Id, new JsonObject
                 {
+                    ["name"] = step.Name,
+                    ["agent"] = step.Agent,
                     ["attempt"] = step.Attempt,
                     ["error"] = result.Error,
                     ["delay_ms"] = (long)delay.TotalMilliseconds,
@@ -147,6 +149,8 @@ public sealed partial class OrchestraEngine
     {
         var data = new JsonObject
         {
+            ["name"] = step.Name,
+            ["agent"] = step.Agent,
             ["status"] = step.Status.ToWire(),
             ["attempt"] = step.Attempt,
         };

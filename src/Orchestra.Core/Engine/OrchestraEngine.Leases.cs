@@ -53,7 +53,7 @@ public sealed partial class OrchestraEngine
                     CancelRequested = false,
                 };
                 await tx.Store.UpdateStepAsync(updated, cancellationToken).ConfigureAwait(false);
-                await tx.AppendAsync(EventTypes.StepStarted, step.RunId, step.Id, new JsonObject { ["attempt"] = attempt, ["worker"] = workerId }, cancellationToken).ConfigureAwait(false);
+                await tx.AppendAsync(EventTypes.StepStarted, step.RunId, step.Id, new JsonObject { ["name"] = step.Name, ["agent"] = step.Agent, ["attempt"] = attempt, ["worker"] = workerId }, cancellationToken).ConfigureAwait(false);
                 var run = await tx.RunAsync(step.RunId, cancellationToken).ConfigureAwait(false);
                 if (run.Status is not RunStatus.Running)
                     await tx.SetRunStatusAsync(run, RunStatus.Running, null, cancellationToken).ConfigureAwait(false);
