@@ -52,6 +52,9 @@ internal sealed class CliContext : IAsyncDisposable
 
     public OrchestraWorkspace Workspace => _workspace ??= OrchestraWorkspace.Discover();
 
+    /// <summary>Works in <paramref name="workspace"/> instead of the one found from the current directory.</summary>
+    public void UseWorkspace(OrchestraWorkspace workspace) => _workspace = workspace;
+
     public IStore Store
     {
         get

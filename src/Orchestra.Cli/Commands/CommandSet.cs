@@ -20,5 +20,6 @@ internal static class CommandSet
         ControlCommands.CreateTimeout(),
         CleanCommand.Create(),
         AgentCommand.Create(),
+        DemoCommand.Create(),
     ];
 }

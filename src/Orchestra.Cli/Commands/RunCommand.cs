@@ -36,12 +36,14 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, CancellationToken ct)
+    private static Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, CancellationToken ct) =>
+        ExecuteAsync(ctx, untilIdle, ctx.Parse.GetValue(Parallel) ?? ctx.Workspace.Config.Parallel, ctx.Parse.GetValue(Quiet), ct);
+
+    /// <summary>Runs a worker in this process with progress lines; exit code 1 when a step failed.</summary>
+    public static async Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, int parallel, bool quiet, CancellationToken ct)
     {
-        var parallel = ctx.Parse.GetValue(Parallel) ?? ctx.Workspace.Config.Parallel;
         if (parallel < 1)
             throw new OrchestraException($"--parallel must be at least 1, not {parallel}.");
-        var quiet = ctx.Parse.GetValue(Quiet);
         var engine = ctx.Engine;
         var progress = new Progress(ctx, quiet);
         using var subscription = engine.Events.Subscribe(progress.OnEvent);
