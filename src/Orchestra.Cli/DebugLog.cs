@@ -11,7 +11,7 @@ internal static class DebugLog
             return;
         try
         {
-            var dir = context.Workspace.LogsDir;
+            var dir = context.Workspace.Paths.LogsDir;
             Directory.CreateDirectory(dir);
             var line = string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:O} [{Environment.ProcessId}] {message}{Environment.NewLine}");
             File.AppendAllText(Path.Combine(dir, "orchestra.log"), line);

@@ -1,3 +1,4 @@
+using Orchestra.Agents.Cli;
 using Orchestra.Agents.Scripted;
 using Orchestra.Core.Agents;
 using Orchestra.Workspace.Yaml;
@@ -10,7 +11,25 @@ public static class AgentKinds
     private static readonly Dictionary<string, Func<AgentDefinition, OrchestraWorkspace, Agent>> Builders = new(StringComparer.Ordinal)
     {
         ["scripted"] = (d, _) => new ScriptedAgent(d.Name, SpecBinder.Bind<ScriptedOptions>(d.Source, d.Spec, "$", "kind")),
+        ["cli"] = BuildCli,
     };
+
+    private static CliAgent BuildCli(AgentDefinition d, OrchestraWorkspace workspace)
+    {
+        if (d.Spec["command"] is null)
+            throw d.Source.Error("$", "a cli agent needs 'command:', an argv list such as [\"my-agent\", \"--task\", \"{prompt}\"].");
+        var options = SpecBinder.Bind<CliAgentOptions>(d.Source, d.Spec, "$", "kind", "description");
+        if (options.PromptTemplate is { } template && !Path.IsPathRooted(template))
+            options = options with { PromptTemplate = Path.Combine(workspace.StateDir, template) };
+        try
+        {
+            return new CliAgent(d.Name, options, workspace.Paths);
+        }
+        catch (ArgumentException ex)
+        {
+            throw d.Source.Error("$", ex.Message.TrimEnd('.') + ".");
+        }
+    }
 
     /// <summary>The known kinds.</summary>
     public static IReadOnlyCollection<string> Names => Builders.Keys;

@@ -1,3 +1,4 @@
+using Orchestra.Agents;
 using Orchestra.Core;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Policies;
@@ -21,24 +22,24 @@ public sealed class OrchestraWorkspace
     private OrchestraWorkspace(string root)
     {
         Root = Path.GetFullPath(root);
-        StateDir = Path.Combine(Root, FolderName);
+        Paths = new OrchestraPaths(Root);
         Agents = new AgentCatalog(this);
     }
 
     /// <summary>The workspace directory (the parent of <c>.orchestra/</c>).</summary>
     public string Root { get; }
 
+    /// <summary>Where logs, sentinel files and plans of steps live.</summary>
+    public OrchestraPaths Paths { get; }
+
     /// <summary><c>.orchestra/</c>.</summary>
-    public string StateDir { get; }
+    public string StateDir => Paths.StateDir;
 
     /// <summary><c>.orchestra/agents/</c>.</summary>
     public string AgentsDir => Path.Combine(StateDir, "agents");
 
     /// <summary><c>.orchestra/prompts/</c>.</summary>
     public string PromptsDir => Path.Combine(StateDir, "prompts");
-
-    /// <summary><c>.orchestra/logs/</c>.</summary>
-    public string LogsDir => Path.Combine(StateDir, "logs");
 
     /// <summary><c>.orchestra/config.yaml</c>.</summary>
     public string ConfigPath => Path.Combine(StateDir, "config.yaml");

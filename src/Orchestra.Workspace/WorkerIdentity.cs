@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orchestra.Agents.Processes;
 
 namespace Orchestra.Workspace;
 
@@ -30,21 +31,5 @@ public static class WorkerIdentity
         return StartTime(pid) == start;
     }
 
-    /// <summary>The start time of a live (non-zombie) process from <c>/proc/&lt;pid&gt;/stat</c>, or null.</summary>
-    public static long? StartTime(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name may contain spaces and parentheses: fields resume after the last ')'.
-            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (rest[0] == "Z" || rest[0] == "X")
-                return null;
-            return long.Parse(rest[19], CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return null;
-        }
-    }
+    private static long? StartTime(int pid) => ProcessProbe.Read(pid) is { HasExited: false } stat ? stat.StartTime : null;
 }

@@ -96,6 +96,10 @@ public sealed class CliAgent : Agent
     /// <summary>The definition.</summary>
     public CliAgentOptions Options { get; }
 
+    /// <inheritdoc />
+    /// <remarks>The process runs in its own session and outlives the orchestrator.</remarks>
+    public override bool IsDetached => true;
+
     /// <summary>The workspace layout.</summary>
     public OrchestraPaths Paths { get; }
 

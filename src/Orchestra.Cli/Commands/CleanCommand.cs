@@ -42,17 +42,9 @@ internal static class CleanCommand
     {
         if (!Ids.IsValid(stepId))
             return 0;
-        var state = ctx.Workspace.StateDir;
+        var paths = ctx.Workspace.Paths;
         var count = 0;
-        foreach (var path in new[]
-        {
-            Path.Combine(state, "logs", stepId + ".log"),
-            Path.Combine(state, "plans", stepId + ".md"),
-            Path.Combine(state, "steps", stepId + ".done"),
-            Path.Combine(state, "steps", stepId + ".error"),
-            Path.Combine(state, "steps", stepId + ".cancelled"),
-            Path.Combine(state, "steps", stepId + ".timeout"),
-        })
+        foreach (var path in new[] { paths.LogFile(stepId), paths.PlanFile(stepId), paths.DoneFile(stepId), paths.ErrorFile(stepId), paths.CancelledFile(stepId), paths.TimeoutFile(stepId) })
         {
             if (!File.Exists(path)) continue;
             File.Delete(path);

@@ -19,7 +19,7 @@ internal static class LogsCommand
             if (!Ids.IsStep(id))
                 throw new OrchestraException($"{id} is a run: give one of its step ids (see 'orchestra status {id}').");
             var follow = ctx.Parse.GetValue(Follow);
-            var logPath = Path.Combine(ctx.Workspace.LogsDir, id + ".log");
+            var logPath = ctx.Workspace.Paths.LogFile(id);
             long offset = 0;
             long afterSeq = 0;
             var step = (await ctx.Store.GetStepAsync(id, ct))!;
