@@ -20,11 +20,24 @@ public static class Ids
     /// <summary>A new step id.</summary>
     public static string NewStepId(TimeProvider time) => New('s', time);
 
+    // The last value handed out by this process: ids never repeat within a process.
+    private static long s_last;
+
     private static string New(char kind, TimeProvider time)
     {
-        // 45 bits of milliseconds (until the year 3084) then 15 random bits.
+        // 45 bits of milliseconds (until the year 3084) then 15 random bits. Within a process the value only
+        // grows: an id made in the same millisecond as (or a clock step behind) the previous one is the
+        // previous value plus one, so a plan or a graph wave creating many steps at once cannot collide.
         var ms = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds() & ((1UL << 45) - 1);
-        var value = (ms << 15) | (uint)RandomNumberGenerator.GetInt32(1 << 15);
+        var candidate = (long)((ms << 15) | (uint)RandomNumberGenerator.GetInt32(1 << 15));
+        long last, next;
+        do
+        {
+            last = Volatile.Read(ref s_last);
+            next = candidate > last ? candidate : last + 1;
+        }
+        while (Interlocked.CompareExchange(ref s_last, next, last) != last);
+        var value = (ulong)next & ((1UL << 60) - 1);
         Span<char> chars = stackalloc char[Length];
         chars[0] = kind;
         for (var i = Length - 1; i >= 1; i--)
