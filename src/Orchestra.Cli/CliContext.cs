@@ -34,8 +34,12 @@ internal sealed class CliContext : IAsyncDisposable
             ColorSystem = NoColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = InteractionSupport.Detect,
         });
-        if (!NoColor && System.Console.IsOutputRedirected)
+        if (System.Console.IsOutputRedirected)
+        {
+            // Pipes and CI logs have no width: keep rows on one line.
             Console.Profile.Capabilities.Ansi = false;
+            Console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 40 ? columns : 200;
+        }
     }
 
     public ParseResult Parse { get; }

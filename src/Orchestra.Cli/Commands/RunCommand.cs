@@ -83,7 +83,8 @@ internal static class RunCommand
             {
                 if (e.Type == EventTypes.StepFinished)
                 {
-                    Statuses.TryParseStep(d?["status"]?.GetValue<string>(), out var status);
+                    if (!Statuses.TryParseStep(d?["status"]?.GetValue<string>(), out var status))
+                        return;
                     if (status is StepStatus.Failed or StepStatus.TimedOut)
                         Failures++;
                     _usage += new Usage

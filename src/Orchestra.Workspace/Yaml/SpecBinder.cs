@@ -31,10 +31,9 @@ public static class SpecBinder
     /// Binds <paramref name="node"/> (found at <paramref name="jsonPath"/> in <paramref name="source"/>) to <typeparamref name="T"/>.
     /// Keys listed in <paramref name="ignore"/> (such as <c>kind</c>) are left out first.
     /// </summary>
-    public static T Bind<T>(YamlSource source, JsonNode? node, string jsonPath, params string[] ignore) where T : new()
+    public static T Bind<T>(YamlSource source, JsonNode? node, string jsonPath, params string[] ignore) where T : class
     {
-        if (node is null)
-            return new T();
+        node ??= new JsonObject();
         if (node is JsonObject obj && ignore.Length > 0)
         {
             obj = (JsonObject)obj.DeepClone();
@@ -44,7 +43,7 @@ public static class SpecBinder
         }
         try
         {
-            return node.Deserialize<T>(Options) ?? new T();
+            return node.Deserialize<T>(Options) ?? throw source.Error(jsonPath, "expected a mapping.");
         }
         catch (JsonException ex)
         {
@@ -70,6 +69,12 @@ public static class SpecBinder
         }
         if (ex.InnerException is OrchestraException inner)
             return inner.Message;
+        if (message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            var start = message.IndexOf("properties including: ", StringComparison.Ordinal);
+            var names = start >= 0 ? message[(start + 22)..].TrimEnd('.').Replace("'", "", StringComparison.Ordinal) : "?";
+            return $"missing required key {names}.";
+        }
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return (cut > 0 ? message[..cut] : message).Replace("The JSON value", "The value", StringComparison.Ordinal);
     }
