@@ -30,7 +30,7 @@ internal static class StatusCommand
             if (id is not null)
                 return await ShowOneAsync(ctx, await ctx.ResolveIdAsync(id, ct), json, ct);
             var limit = ctx.Parse.GetValue(All) ? (int?)null : DefaultLimit;
-            var steps = await ctx.Store.ListStepsAsync(new StepQuery { Limit = limit }, ct);
+            var steps = await ctx.Store.ListStepsAsync(new StepQuery { Limit = limit, IncludeDependencies = json }, ct);
             var now = ctx.Engine.Time.GetUtcNow();
             if (json)
             {
@@ -67,7 +67,7 @@ internal static class StatusCommand
         if (Ids.IsRun(id))
         {
             var run = (await ctx.Store.GetRunAsync(id, ct))!;
-            var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = id }, ct);
+            var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = id, IncludeDependencies = json }, ct);
             if (json)
             {
                 var o = StepView.Json(run);
