@@ -47,7 +47,7 @@ public sealed partial class OrchestraEngine
                 return (IReadOnlyList<CompletionOutcome>)outcomes;
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (completions.Count > 1)
+        catch (Exception ex) when (completions.Count > 1 && ex is not OperationCanceledException && ex is not OrchestraException { Kind: ErrorKind.Environment })
         {
             var outcomes = new CompletionOutcome[completions.Count];
             for (var i = 0; i < completions.Count; i++)

@@ -49,7 +49,7 @@ public sealed class Worker : IDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                await FlushCompletionsAsync(cancellationToken).ConfigureAwait(false);
+                var claimed = await FlushCompletionsAndClaimAsync(cancellationToken).ConfigureAwait(false);
                 var now = Time.GetUtcNow();
                 if (now >= nextHeartbeat)
                 {
@@ -64,19 +64,21 @@ public sealed class Worker : IDisposable
                     nextReclaim = now + reclaimEvery;
                 }
                 var free = _options.Parallelism - _inflight.Count;
-                var claimed = free > 0 ? await _engine.ClaimAsync(Id, free, cancellationToken).ConfigureAwait(false) : [];
-                foreach (var step in claimed)
-                    Start(step, resume: false);
+                if (claimed is null)
+                {
+                    claimed = free > 0 ? await _engine.ClaimAsync(Id, free, cancellationToken).ConfigureAwait(false) : [];
+                    foreach (var step in claimed)
+                        Start(step, resume: false);
+                }
                 if (!_done.IsEmpty)
-                    continue;
-                if (claimed.Count > 0 && claimed.Count == free)
                     continue;
                 if (_options.UntilIdle && _inflight.Count == 0 && _done.IsEmpty && await IsIdleAsync(cancellationToken).ConfigureAwait(false))
                     break;
                 var wait = _options.PollInterval;
                 if (_inflight.Count > 0)
                     wait = Min(wait, nextHeartbeat - now);
-                if (await _engine.Store.NextBackoffAsync(cancellationToken).ConfigureAwait(false) is { } backoff)
+                // With free slots and nothing claimable, a step may still be waiting out its retry backoff.
+                if (_inflight.Count < _options.Parallelism && await _engine.Store.NextBackoffAsync(cancellationToken).ConfigureAwait(false) is { } backoff)
                     wait = Min(wait, backoff - now);
                 await WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
@@ -103,6 +105,10 @@ public sealed class Worker : IDisposable
         var delay = Task.Delay(wait, Time, cts.Token);
         await Task.WhenAny(signalled, delay).ConfigureAwait(false);
         cts.Cancel();
+        // One wake-up serves every completion queued so far.
+        while (_signal.Wait(0, CancellationToken.None))
+        {
+        }
         try
         {
             await Task.WhenAll(signalled, delay).ConfigureAwait(false);
@@ -198,14 +204,24 @@ public sealed class Worker : IDisposable
         _engine.Events.Publish(e);
     }
 
-    private async Task FlushCompletionsAsync(CancellationToken cancellationToken)
+    /// <summary>Records finished attempts and claims new work in one transaction; null when nothing had finished.</summary>
+    private async Task<IReadOnlyList<StepRecord>?> FlushCompletionsAndClaimAsync(CancellationToken cancellationToken)
     {
         if (_done.IsEmpty)
-            return;
+            return null;
         var batch = new List<Completion>();
         while (_done.TryDequeue(out var c))
             batch.Add(c);
-        var outcomes = await _engine.CompleteManyAsync(batch, cancellationToken).ConfigureAwait(false);
+        var free = _options.Parallelism - (_inflight.Count - batch.Count);
+        var (outcomes, claimed) = await _engine.CompleteAndClaimAsync(batch, Id, free, cancellationToken).ConfigureAwait(false);
+        Record(batch, outcomes);
+        foreach (var step in claimed)
+            Start(step, resume: false);
+        return claimed;
+    }
+
+    private void Record(List<Completion> batch, IReadOnlyList<CompletionOutcome> outcomes)
+    {
         for (var i = 0; i < batch.Count; i++)
         {
             _inflight.Remove(batch[i].Step.Id);
