@@ -18,6 +18,7 @@ internal sealed class CliContext : IAsyncDisposable
     private OrchestraWorkspace? _workspace;
     private IStore? _store;
     private OrchestraEngine? _engine;
+    private IAnsiConsole? _console;
 
     public CliContext(ParseResult parse, TextWriter output, TextWriter error)
     {
@@ -27,25 +28,13 @@ internal sealed class CliContext : IAsyncDisposable
         NoColor = parse.GetValue(NoColorOption) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
         Debug = parse.GetValue(DebugOption);
         StorePath = parse.GetValue(StoreOption);
-        Console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = NoColor ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = NoColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-            Interactive = InteractionSupport.Detect,
-        });
-        if (System.Console.IsOutputRedirected)
-        {
-            // Pipes and CI logs have no width: keep rows on one line.
-            Console.Profile.Capabilities.Ansi = false;
-            Console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 40 ? columns : 200;
-        }
     }
 
     public ParseResult Parse { get; }
     public TextWriter Out { get; }
     public TextWriter Error { get; }
-    public IAnsiConsole Console { get; }
+    /// <summary>The rendering console, created on first use: commands that print plain text skip its start-up cost.</summary>
+    public IAnsiConsole Console => _console ??= CreateConsole();
     public bool NoColor { get; }
     public bool Debug { get; }
     public string? StorePath { get; }
@@ -53,6 +42,24 @@ internal sealed class CliContext : IAsyncDisposable
     /// <summary>True when output is a terminal that can redraw (live views); false under CI or a pipe.</summary>
     public bool IsInteractive => !System.Console.IsOutputRedirected && Console.Profile.Capabilities.Interactive
         && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+
+    private IAnsiConsole CreateConsole()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Out),
+            Ansi = NoColor ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = NoColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.Detect,
+        });
+        if (System.Console.IsOutputRedirected)
+        {
+            // Pipes and CI logs have no width: keep rows on one line.
+            console.Profile.Capabilities.Ansi = false;
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 40 ? columns : 200;
+        }
+        return console;
+    }
 
     public OrchestraWorkspace Workspace => _workspace ??= OrchestraWorkspace.Discover();
 
