@@ -178,7 +178,13 @@ internal sealed class StoreConnection : IDisposable
         p[3].Value = query.Limit is { } limit ? limit : DBNull.Value;
         for (var i = 0; i < statusCount; i++)
             p[4 + i].Value = query.Statuses![i].ToWire();
-        return ReadSteps(command);
+        var steps = ReadSteps(command);
+        if (query.IncludeDependencies)
+        {
+            for (var i = 0; i < steps.Count; i++)
+                steps[i] = steps[i] with { DependsOn = DependsOn(steps[i].Id) };
+        }
+        return steps;
     }
 
     public List<string> FindIdsByPrefix(string prefix, int limit)

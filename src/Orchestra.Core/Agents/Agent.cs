@@ -40,6 +40,12 @@ public abstract class Agent
     public int? MaxConcurrency { get; init; }
 
     /// <summary>
+    /// True when the agent's work lives outside this process (a process group) and survives it. A stopping
+    /// worker leaves such work running for the next worker to adopt instead of cancelling it.
+    /// </summary>
+    public virtual bool IsDetached => false;
+
+    /// <summary>
     /// Runs one attempt. Failures come back as results; an exception escaping the kind is caught here and
     /// reported as a permanent failure naming the agent, so one broken agent never takes a worker down.
     /// </summary>

@@ -47,7 +47,7 @@ public sealed partial class OrchestraEngine
                 return (IReadOnlyList<CompletionOutcome>)outcomes;
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (completions.Count > 1)
+        catch (Exception ex) when (completions.Count > 1 && ex is not OperationCanceledException && ex is not OrchestraException { Kind: ErrorKind.Environment })
         {
             var outcomes = new CompletionOutcome[completions.Count];
             for (var i = 0; i < completions.Count; i++)
@@ -66,7 +66,7 @@ public sealed partial class OrchestraEngine
             return CompletionOutcome.Fenced;
         }
         foreach (var e in completion.Events ?? [])
-            await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, ct).ConfigureAwait(false);
+            await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, ct, e.At, publish: false).ConfigureAwait(false);
 
         var result = completion.Result;
         var usage = step.Usage + result.Usage;
@@ -109,6 +109,8 @@ public sealed partial class OrchestraEngine
                 await tx.Store.UpdateStepAsync(retry, ct).ConfigureAwait(false);
                 await tx.AppendAsync(EventTypes.StepRetrying, step.RunId, step.Id, new JsonObject
                 {
+                    ["name"] = step.Name,
+                    ["agent"] = step.Agent,
                     ["attempt"] = step.Attempt,
                     ["error"] = result.Error,
                     ["delay_ms"] = (long)delay.TotalMilliseconds,
@@ -147,6 +149,8 @@ public sealed partial class OrchestraEngine
     {
         var data = new JsonObject
         {
+            ["name"] = step.Name,
+            ["agent"] = step.Agent,
             ["status"] = step.Status.ToWire(),
             ["attempt"] = step.Attempt,
         };

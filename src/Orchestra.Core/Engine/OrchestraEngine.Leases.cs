@@ -25,42 +25,70 @@ public sealed partial class OrchestraEngine
     {
         if (slots <= 0)
             return [];
-        return await TransactAsync(async tx =>
+        return await TransactAsync(tx => ClaimInAsync(tx, workerId, slots, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records finished attempts and claims new work in one transaction: what a busy worker does on every
+    /// turn of its loop, at the cost of one commit instead of two.
+    /// </summary>
+    public async ValueTask<(IReadOnlyList<CompletionOutcome> Outcomes, IReadOnlyList<StepRecord> Claimed)> CompleteAndClaimAsync(
+        IReadOnlyList<Completion> completions, string workerId, int slots, CancellationToken cancellationToken = default)
+    {
+        try
         {
-            var candidates = await tx.Store.ListClaimableAsync(tx.Now, slots * 4 + 16, cancellationToken).ConfigureAwait(false);
-            if (candidates.Count == 0)
-                return (IReadOnlyList<StepRecord>)[];
-            var running = await tx.Store.CountRunningAsync(cancellationToken).ConfigureAwait(false);
-            var runs = new Dictionary<string, int?>(StringComparer.Ordinal);
-            foreach (var runId in candidates.Select(c => c.RunId).Distinct())
-                runs[runId] = (await tx.RunAsync(runId, cancellationToken).ConfigureAwait(false)).MaxParallel;
-            var chosen = Scheduler.Select(candidates, running, slots, Limits(r => runs.GetValueOrDefault(r)));
-            var claimed = new List<StepRecord>(chosen.Count);
-            foreach (var step in chosen)
+            return await TransactAsync(async tx =>
             {
-                var attempt = step.Attempt + 1;
-                var updated = step with
-                {
-                    Status = Transitions.Ensure(step.Id, step.Status, StepStatus.Running),
-                    Attempt = attempt,
-                    LeaseOwner = workerId,
-                    LeaseExpiresAt = tx.Now + Options.LeaseDuration,
-                    StartedAt = step.StartedAt ?? tx.Now,
-                    AttemptStartedAt = tx.Now,
-                    DeadlineAt = step.Timeout is { } t ? tx.Now + t : null,
-                    NotBefore = null,
-                    Handle = null,
-                    CancelRequested = false,
-                };
-                await tx.Store.UpdateStepAsync(updated, cancellationToken).ConfigureAwait(false);
-                await tx.AppendAsync(EventTypes.StepStarted, step.RunId, step.Id, new JsonObject { ["attempt"] = attempt, ["worker"] = workerId }, cancellationToken).ConfigureAwait(false);
-                var run = await tx.RunAsync(step.RunId, cancellationToken).ConfigureAwait(false);
-                if (run.Status is not RunStatus.Running)
-                    await tx.SetRunStatusAsync(run, RunStatus.Running, null, cancellationToken).ConfigureAwait(false);
-                claimed.Add(updated);
-            }
-            return claimed;
-        }, cancellationToken).ConfigureAwait(false);
+                var outcomes = new CompletionOutcome[completions.Count];
+                for (var i = 0; i < completions.Count; i++)
+                    outcomes[i] = await ApplyCompletionAsync(tx, completions[i], completions[i].Step.LeaseOwner, cancellationToken).ConfigureAwait(false);
+                var claimed = slots > 0 ? await ClaimInAsync(tx, workerId, slots, cancellationToken).ConfigureAwait(false) : [];
+                return ((IReadOnlyList<CompletionOutcome>)outcomes, (IReadOnlyList<StepRecord>)claimed);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ex is not OrchestraException { Kind: ErrorKind.Environment })
+        {
+            // One bad completion must not hold up the others: record them one by one, then claim.
+            var outcomes = await CompleteManyAsync(completions, cancellationToken).ConfigureAwait(false);
+            return (outcomes, await ClaimAsync(workerId, slots, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    private async ValueTask<List<StepRecord>> ClaimInAsync(Tx tx, string workerId, int slots, CancellationToken ct)
+    {
+        var candidates = await tx.Store.ListClaimableAsync(tx.Now, slots * 4 + 16, ct).ConfigureAwait(false);
+        if (candidates.Count == 0)
+            return [];
+        var running = await tx.Store.CountRunningAsync(ct).ConfigureAwait(false);
+        var runs = new Dictionary<string, int?>(StringComparer.Ordinal);
+        foreach (var runId in candidates.Select(c => c.RunId).Distinct())
+            runs[runId] = (await tx.RunAsync(runId, ct).ConfigureAwait(false)).MaxParallel;
+        var chosen = Scheduler.Select(candidates, running, slots, Limits(r => runs.GetValueOrDefault(r)));
+        var claimed = new List<StepRecord>(chosen.Count);
+        foreach (var step in chosen)
+        {
+            var attempt = step.Attempt + 1;
+            var updated = step with
+            {
+                Status = Transitions.Ensure(step.Id, step.Status, StepStatus.Running),
+                Attempt = attempt,
+                LeaseOwner = workerId,
+                LeaseExpiresAt = tx.Now + Options.LeaseDuration,
+                StartedAt = step.StartedAt ?? tx.Now,
+                AttemptStartedAt = tx.Now,
+                DeadlineAt = step.Timeout is { } t ? tx.Now + t : null,
+                NotBefore = null,
+                Handle = null,
+                CancelRequested = false,
+            };
+            await tx.Store.UpdateStepAsync(updated, ct).ConfigureAwait(false);
+            await tx.AppendAsync(EventTypes.StepStarted, step.RunId, step.Id, new JsonObject { ["name"] = step.Name, ["agent"] = step.Agent, ["attempt"] = attempt, ["worker"] = workerId }, ct).ConfigureAwait(false);
+            var run = await tx.RunAsync(step.RunId, ct).ConfigureAwait(false);
+            if (run.Status is not RunStatus.Running)
+                await tx.SetRunStatusAsync(run, RunStatus.Running, null, ct).ConfigureAwait(false);
+            claimed.Add(updated);
+        }
+        return claimed;
     }
 
     /// <summary>
@@ -84,7 +112,7 @@ public sealed partial class OrchestraEngine
                 result.Add(new LeaseStatus(lease.StepId, true, step!.DeadlineAt));
             }
             foreach (var e in events ?? [])
-                await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, cancellationToken).ConfigureAwait(false);
+                await tx.AppendAsync(e.Type, e.RunId, e.StepId, e.Data, cancellationToken, e.At, publish: false).ConfigureAwait(false);
             return (IReadOnlyList<LeaseStatus>)result;
         }, cancellationToken).ConfigureAwait(false);
     }

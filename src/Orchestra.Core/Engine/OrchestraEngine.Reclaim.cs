@@ -29,7 +29,9 @@ public sealed partial class OrchestraEngine
     public async ValueTask<ReclaimReport> ReclaimAsync(string? adopter, CancellationToken cancellationToken = default)
     {
         var now = Time.GetUtcNow();
-        var expired = (await Store.ListExpiredLeasesAsync(now, cancellationToken).ConfigureAwait(false)).ToList();
+        // A worker never reclaims its own leases: those steps are in flight in it, merely late to heartbeat.
+        var expired = (await Store.ListExpiredLeasesAsync(now, cancellationToken).ConfigureAwait(false))
+            .Where(s => adopter is null || s.LeaseOwner != adopter).ToList();
         var running = await Store.ListStepsAsync(new StepQuery { Statuses = [StepStatus.Running] }, cancellationToken).ConfigureAwait(false);
         foreach (var s in running)
         {

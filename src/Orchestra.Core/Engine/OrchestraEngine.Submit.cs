@@ -171,30 +171,15 @@ public sealed partial class OrchestraEngine
 
     private static List<int> TopologicalOrder(RunSpec spec, Dictionary<string, int> byName)
     {
-        var state = new int[spec.Steps.Count];
-        var order = new List<int>(spec.Steps.Count);
-        var path = new List<int>();
-        void Visit(int i)
+        var order = DependencyOrder.Sort(
+            spec.Steps.Count,
+            i => spec.Steps[i].DependsOn.Where(byName.ContainsKey).Select(d => byName[d]),
+            out var cycle);
+        if (order is null)
         {
-            if (state[i] == 2) return;
-            if (state[i] == 1)
-            {
-                var cycle = path.Skip(path.IndexOf(i)).Append(i).Select(j => spec.Steps[j].Name ?? spec.Steps[j].Agent);
-                throw new OrchestraException($"Dependency cycle: {string.Join(" → ", cycle)}. Remove one of these depends_on entries.");
-            }
-            state[i] = 1;
-            path.Add(i);
-            foreach (var dep in spec.Steps[i].DependsOn)
-            {
-                if (byName.TryGetValue(dep, out var j))
-                    Visit(j);
-            }
-            path.RemoveAt(path.Count - 1);
-            state[i] = 2;
-            order.Add(i);
+            var names = cycle!.Select(j => spec.Steps[j].Name ?? spec.Steps[j].Agent);
+            throw new OrchestraException($"Dependency cycle: {string.Join(" → ", names)}. Remove one of these depends_on entries.");
         }
-        for (var i = 0; i < spec.Steps.Count; i++)
-            Visit(i);
         return order;
     }
 

@@ -75,11 +75,12 @@ public sealed partial class OrchestraEngine
         public DateTimeOffset Now { get; } = now;
         public List<RunEvent> Appended { get; } = [];
 
-        public async ValueTask AppendAsync(string type, string runId, string? stepId, JsonObject? data, CancellationToken ct)
+        public async ValueTask AppendAsync(string type, string runId, string? stepId, JsonObject? data, CancellationToken ct, DateTimeOffset? at = null, bool publish = true)
         {
-            var e = new RunEvent { RunId = runId, StepId = stepId, Type = type, At = Now, Data = data };
+            var e = new RunEvent { RunId = runId, StepId = stepId, Type = type, At = at ?? Now, Data = data };
             var seq = await Store.AppendEventAsync(e, ct).ConfigureAwait(false);
-            Appended.Add(e with { Seq = seq });
+            if (publish)
+                Appended.Add(e with { Seq = seq });
         }
 
         public async ValueTask<RunRecord> RunAsync(string runId, CancellationToken ct)

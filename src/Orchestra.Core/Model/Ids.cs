@@ -20,24 +20,32 @@ public static class Ids
     /// <summary>A new step id.</summary>
     public static string NewStepId(TimeProvider time) => New('s', time);
 
-    // The last value handed out by this process: ids never repeat within a process.
-    private static long s_last;
+    private static readonly Lock Gate = new();
+    private static long _lastMs = -1;
+    private static long _lastLow;
 
     private static string New(char kind, TimeProvider time)
     {
-        // 45 bits of milliseconds (until the year 3084) then 15 random bits. Within a process the value only
-        // grows: an id made in the same millisecond as (or a clock step behind) the previous one is the
-        // previous value plus one, so a plan or a graph wave creating many steps at once cannot collide.
-        var ms = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds() & ((1UL << 45) - 1);
-        var candidate = (long)((ms << 15) | (uint)RandomNumberGenerator.GetInt32(1 << 15));
-        long last, next;
-        do
+        // 40 bits of milliseconds since 2024 (until 2058), then 20 bits that start at a random point each
+        // millisecond and count up within it: unique within a process, sortable, and unlikely to collide
+        // across processes.
+        var ms = (time.GetUtcNow().ToUnixTimeMilliseconds() - EpochMs) & ((1L << 40) - 1);
+        long low;
+        lock (Gate)
         {
-            last = Volatile.Read(ref s_last);
-            next = candidate > last ? candidate : last + 1;
+            if (ms <= _lastMs && _lastLow < (1 << 20) - 1)
+            {
+                ms = _lastMs;
+                low = ++_lastLow;
+            }
+            else
+            {
+                low = RandomNumberGenerator.GetInt32(1 << 19);
+                _lastMs = ms;
+                _lastLow = low;
+            }
         }
-        while (Interlocked.CompareExchange(ref s_last, next, last) != last);
-        var value = (ulong)next & ((1UL << 60) - 1);
+        var value = ((ulong)ms << 20) | (ulong)low;
         Span<char> chars = stackalloc char[Length];
         chars[0] = kind;
         for (var i = Length - 1; i >= 1; i--)
@@ -47,6 +55,8 @@ public static class Ids
         }
         return new string(chars);
     }
+
+    private const long EpochMs = 1_704_067_200_000;
 
     /// <summary>True when <paramref name="id"/> is a well-formed run or step id, or a prefix of one (at least 3 characters).</summary>
     public static bool IsValidPrefix(string? id)

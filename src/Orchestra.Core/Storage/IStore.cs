@@ -19,6 +19,9 @@ public sealed record StepQuery
 
     /// <summary>At most this many, newest first when limited. Null for all, in creation order.</summary>
     public int? Limit { get; init; }
+
+    /// <summary>Fill <see cref="StepRecord.DependsOn"/> of each step (one more read per step).</summary>
+    public bool IncludeDependencies { get; init; }
 }
 
 /// <summary>How many steps are running, in all, per agent and per run.</summary>
@@ -50,7 +53,7 @@ public interface IStoreReader
     /// <summary>One run, or null.</summary>
     ValueTask<RunRecord?> GetRunAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Steps matching <paramref name="query"/>, in creation order (dependency ids not filled).</summary>
+    /// <summary>Steps matching <paramref name="query"/>, in creation order; dependency ids only when the query asks for them.</summary>
     ValueTask<IReadOnlyList<StepRecord>> ListStepsAsync(StepQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Runs, newest first, at most <paramref name="limit"/>.</summary>

@@ -98,7 +98,7 @@ public sealed class InMemoryStore : IStore
         var ordered = all.OrderBy(s => s.Seq).ToList();
         if (q.Limit is { } limit && ordered.Count > limit)
             ordered = ordered.Skip(ordered.Count - limit).ToList();
-        return ordered;
+        return q.IncludeDependencies ? ordered.Select(s => Step(s.Id)!).ToList() : ordered;
     }
 
     private RunningCounts Running()

@@ -1,0 +1,27 @@
+using BenchmarkDotNet.Running;
+using Orchestra.Benchmarks;
+
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- system [--steps N] [--parallel N]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- cli --orchestra PATH [--steps N]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- micro [BenchmarkDotNet options]
+var mode = args.Length > 0 ? args[0] : "system";
+var rest = args.Skip(1).ToArray();
+return mode switch
+{
+    "system" => await SystemBenchmark.RunAsync(rest),
+    "cli" => await CliBenchmark.RunAsync(rest),
+    "micro" => RunMicro(rest),
+    _ => Usage(),
+};
+
+static int RunMicro(string[] rest)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(StoreBenchmarks).Assembly).Run(rest.Length == 0 ? ["--filter", "*"] : rest);
+    return 0;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|micro [options]");
+    return 2;
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Reflection;
+using Orchestra.Cli.Rendering;
+using Orchestra.Core.Storage;
+using Orchestra.Workspace;
+
+namespace Orchestra.Cli.Commands;
+
+/// <summary><c>orchestra demo</c>: a multi-agent plan, offline, in a fresh workspace.</summary>
+internal static class DemoCommand
+{
+    private static readonly Option<string?> Dir = new("--dir") { Description = "Workspace to create (default: a new temporary directory)." };
+    private static readonly Option<int> Parallel = new("--parallel", "-p") { Description = "Steps at once.", DefaultValueFactory = _ => 4 };
+
+    public static Command Create()
+    {
+        var command = new Command("demo", "Run the example release plan (planner, coders, a flaky tester, reviewer, a real process) offline.") { Dir, Parallel };
+        command.SetAction(async (ctx, ct) =>
+        {
+            var root = ctx.Parse.GetValue(Dir) is { } dir
+                ? Path.GetFullPath(dir)
+                : Path.Combine(Path.GetTempPath(), $"orchestra-demo-{Guid.NewGuid().ToString("N")[..8]}");
+            Directory.CreateDirectory(root);
+            WorkspaceTemplate.Apply(root);
+            var assembly = Assembly.GetExecutingAssembly();
+            foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("demo/", StringComparison.Ordinal)))
+            {
+                var target = Path.Combine(root, name["demo/".Length..].Replace("agents/", ".orchestra/agents/", StringComparison.Ordinal));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                await using var source = assembly.GetManifestResourceStream(name)!;
+                await using var file = File.Create(target);
+                await source.CopyToAsync(file, ct);
+            }
+            var workspace = OrchestraWorkspace.At(root);
+            ctx.UseWorkspace(workspace);
+            ctx.Out.WriteLine($"workspace {root}");
+            var spec = PlanLoader.Load(Path.Combine(root, "plan.yaml"), workspace);
+            var submission = await ctx.Engine.SubmitAsync(spec, ct);
+            ctx.Out.WriteLine($"submitted run {submission.Run.Id} ({submission.Steps.Count} tasks)");
+            var code = await RunCommand.ExecuteAsync(ctx, untilIdle: true, ctx.Parse.GetValue(Parallel), quiet: false, ct);
+            var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = submission.Run.Id }, ct);
+            ctx.Console.Write(StepView.Table(steps, ctx.Engine.Time.GetUtcNow()));
+            var run = await ctx.Store.GetRunAsync(submission.Run.Id, ct);
+            ctx.Out.WriteLine($"run {run!.Id} {run.Status.ToString().ToLowerInvariant()}; explore it with: cd {root} && orchestra status {run.Id}");
+            return code;
+        });
+        return command;
+    }
+}

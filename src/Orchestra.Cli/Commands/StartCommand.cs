@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Orchestra.Core;
+using Orchestra.Core.Engine;
+using Orchestra.Core.Model;
+
+namespace Orchestra.Cli.Commands;
+
+/// <summary><c>orchestra start AGENT PROMPT</c>: queue one task and print its id.</summary>
+internal static class StartCommand
+{
+    private static readonly Argument<string> Agent = new("agent") { Description = "The agent (a file in .orchestra/agents/)." };
+    private static readonly Argument<string> Prompt = new("prompt") { Description = "What the agent should do. Use - to read it from standard input." };
+    private static readonly Option<string[]> After = new("--after") { Description = "Wait for this step to succeed first (repeatable).", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<int> Priority = new("--priority") { Description = "Higher runs first (default 0)." };
+    private static readonly Option<string?> Timeout = new("--timeout") { Description = "Time allowed per attempt, e.g. 20m." };
+    private static readonly Option<int?> MaxAttempts = new("--max-attempts") { Description = "Attempts allowed for transient failures (default from config.yaml, 1)." };
+    private static readonly Option<string?> Key = new("--idempotency-key") { Description = "Starting twice with the same key queues one task." };
+    private static readonly Option<string?> Name = new("--name") { Description = "A name for the task (default: the agent)." };
+    private static readonly Option<bool> Skip = new("--skip-on-failure") { Description = "Skip (rather than fail) this task if a dependency fails." };
+
+    /// <summary>Most bytes of a prompt. <value>The default value is 1 MiB.</value></summary>
+    private const int MaxPromptBytes = 1024 * 1024;
+
+    public static Command Create()
+    {
+        var command = new Command("start", "Queue a task for an agent; prints only its id and returns at once.")
+        {
+            Agent, Prompt, After, Priority, Timeout, MaxAttempts, Key, Name, Skip,
+        };
+        command.SetAction(async (ctx, ct) =>
+        {
+            var p = ctx.Parse;
+            var prompt = p.GetValue(Prompt)!;
+            if (prompt == "-")
+                prompt = await Console.In.ReadToEndAsync(ct);
+            if (System.Text.Encoding.UTF8.GetByteCount(prompt) > MaxPromptBytes)
+                throw new OrchestraException($"The prompt is larger than {MaxPromptBytes / 1024} KiB: put the material in a file and refer to it.");
+            var timeout = p.GetValue(Timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;
+            var agent = p.GetValue(Agent)!;
+            ctx.Workspace.Agents.Get(agent);
+            var after = new List<string>();
+            foreach (var id in p.GetValue(After) ?? [])
+            {
+                var resolved = await ctx.ResolveIdAsync(id, ct);
+                if (!Ids.IsStep(resolved))
+                    throw new OrchestraException($"--after needs a step id, and {resolved} is a run.");
+                after.Add(resolved);
+            }
+            var spec = new StepSpec
+            {
+                Name = p.GetValue(Name),
+                Agent = agent,
+                Prompt = prompt,
+                DependsOn = after,
+                Priority = p.GetValue(Priority),
+                Timeout = timeout,
+                MaxAttempts = p.GetValue(MaxAttempts) ?? ctx.Workspace.Config.MaxAttempts,
+                IdempotencyKey = p.GetValue(Key),
+                OnDependencyFailure = p.GetValue(Skip) ? DependencyFailurePolicy.Skip : null,
+            };
+            var submission = await ctx.Engine.StartAsync(spec, ct);
+            ctx.Out.WriteLine(submission.Steps[0].Id);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,350 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Orchestra.Core.Agents;
+using Orchestra.Core.Model;
+
+namespace Orchestra.Core.Engine;
+
+/// <summary>
+/// Executes ready steps, up to <see cref="WorkerOptions.Parallelism"/> at once. One loop owns every store
+/// write of the worker — claims, group-committed completions, batched heartbeats, reclaims — while the
+/// agents run concurrently; any number of workers, in any number of processes, share a store.
+/// </summary>
+public sealed class Worker : IDisposable
+{
+    private readonly OrchestraEngine _engine;
+    private readonly WorkerOptions _options;
+    private readonly ConcurrentQueue<Completion> _done = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly Dictionary<string, Execution> _inflight = new(StringComparer.Ordinal);
+    private int _started, _succeeded, _unsuccessful, _fenced;
+
+    /// <summary>Creates a worker for an engine.</summary>
+    public Worker(OrchestraEngine engine, WorkerOptions? options = null)
+    {
+        _engine = engine;
+        _options = options ?? new WorkerOptions();
+        if (_options.Parallelism < 1)
+            throw new OrchestraException($"Parallelism must be at least 1, not {_options.Parallelism}.");
+        Id = _options.WorkerId ?? DefaultId();
+    }
+
+    /// <summary>The identity written into leases.</summary>
+    public string Id { get; }
+
+    private TimeProvider Time => _engine.Time;
+
+    private static string DefaultId() =>
+        $"{Environment.MachineName}/{Environment.ProcessId}/{Environment.TickCount64:x}";
+
+    /// <summary>Runs until cancelled, or until idle when <see cref="WorkerOptions.UntilIdle"/> is set.</summary>
+    public async Task<WorkerSummary> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var lease = _engine.Options.LeaseDuration;
+        var heartbeatEvery = _options.HeartbeatInterval ?? lease / 3;
+        var reclaimEvery = _options.ReclaimInterval ?? lease / 2;
+        var nextHeartbeat = Time.GetUtcNow() + heartbeatEvery;
+        var nextReclaim = Time.GetUtcNow();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var claimed = await FlushCompletionsAndClaimAsync(cancellationToken).ConfigureAwait(false);
+                var now = Time.GetUtcNow();
+                if (now >= nextHeartbeat)
+                {
+                    await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+                    nextHeartbeat = now + heartbeatEvery;
+                }
+                if (now >= nextReclaim)
+                {
+                    var report = await _engine.ReclaimAsync(Id, cancellationToken).ConfigureAwait(false);
+                    foreach (var step in report.Adopted)
+                        Start(step, resume: true);
+                    nextReclaim = now + reclaimEvery;
+                }
+                var free = _options.Parallelism - _inflight.Count;
+                if (claimed is null)
+                {
+                    claimed = free > 0 ? await _engine.ClaimAsync(Id, free, cancellationToken).ConfigureAwait(false) : [];
+                    foreach (var step in claimed)
+                        Start(step, resume: false);
+                }
+                if (!_done.IsEmpty)
+                    continue;
+                if (_options.UntilIdle && _inflight.Count == 0 && _done.IsEmpty && await IsIdleAsync(cancellationToken).ConfigureAwait(false))
+                    break;
+                var wait = _options.PollInterval;
+                if (_inflight.Count > 0)
+                    wait = Min(wait, nextHeartbeat - now);
+                // With free slots and nothing claimable, a step may still be waiting out its retry backoff.
+                if (_inflight.Count < _options.Parallelism && await _engine.Store.NextBackoffAsync(cancellationToken).ConfigureAwait(false) is { } backoff)
+                    wait = Min(wait, backoff - now);
+                await WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: fall through to hand work back.
+        }
+        await StopAsync().ConfigureAwait(false);
+        return new WorkerSummary { Started = _started, Succeeded = _succeeded, Unsuccessful = _unsuccessful, Fenced = _fenced };
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _signal.Dispose();
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wait <= TimeSpan.Zero)
+            return;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var signalled = _signal.WaitAsync(cts.Token);
+        var delay = Task.Delay(wait, Time, cts.Token);
+        await Task.WhenAny(signalled, delay).ConfigureAwait(false);
+        cts.Cancel();
+        // One wake-up serves every completion queued so far.
+        while (_signal.Wait(0, CancellationToken.None))
+        {
+        }
+        try
+        {
+            await Task.WhenAll(signalled, delay).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The loser of the race was cancelled.
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async ValueTask<bool> IsIdleAsync(CancellationToken cancellationToken)
+    {
+        var summary = await _engine.Store.SummarizeAsync(null, cancellationToken).ConfigureAwait(false);
+        if (summary[StepStatus.Ready] > 0)
+            return false;
+        if (summary[StepStatus.Running] == 0)
+            return true;
+        // Running steps of a dead worker are idle work only once reclaimed; wait for them otherwise.
+        return false;
+    }
+
+    private void Start(StepRecord step, bool resume)
+    {
+        var execution = new Execution(step);
+        _inflight[step.Id] = execution;
+        _started++;
+        execution.Task = Task.Run(() => ExecuteAsync(execution, resume));
+    }
+
+    private async Task ExecuteAsync(Execution x, bool resume)
+    {
+        AgentResult result;
+        try
+        {
+            result = await InvokeAsync(x, resume).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            result = AgentResult.Permanent($"the worker failed to run the step: {ex.Message}");
+        }
+        if (x.TimedOut && result.Outcome is AgentOutcome.Cancelled or AgentOutcome.TransientFailure or AgentOutcome.PermanentFailure)
+            result = result with { Outcome = AgentOutcome.TimedOut, Error = $"timed out after {FormatTimeout(x.Step.Timeout)}" };
+        x.DisposeTimer();
+        _done.Enqueue(new Completion(x.Step, result, x.TakeEvents()));
+        _signal.Release();
+    }
+
+    private static string FormatTimeout(TimeSpan? t) => t is { } v ? (v.TotalSeconds < 120 ? $"{v.TotalSeconds:0.###}s" : $"{v.TotalMinutes:0.#}m") : "its deadline";
+
+    private async Task<AgentResult> InvokeAsync(Execution x, bool resume)
+    {
+        var step = x.Step;
+        var agent = _engine.FindAgent(step.Agent);
+        if (agent is null)
+            return AgentResult.Permanent($"unknown agent '{step.Agent}': define it in .orchestra/agents/{step.Agent}.yaml");
+        x.Detached = agent.IsDetached;
+        var run = await _engine.Store.GetRunAsync(step.RunId).ConfigureAwait(false);
+        if (step.DeadlineAt is { } deadline)
+            x.ArmDeadline(Time, deadline);
+        var context = new AgentContext(
+            step,
+            run?.State ?? [],
+            _engine.Options.WorkDirectory,
+            Time,
+            e => Emit(x, e),
+            (handle, ct) => SetHandleAsync(x, handle, ct));
+        return resume
+            ? await agent.ResumeAsync(context, x.Cancellation.Token).ConfigureAwait(false)
+            : await agent.InvokeAsync(context, x.Cancellation.Token).ConfigureAwait(false);
+    }
+
+    private async ValueTask SetHandleAsync(Execution x, string handle, CancellationToken cancellationToken)
+    {
+        if (!await _engine.SetHandleAsync(Id, new HeldLease(x.Step.Id, x.Step.Attempt), handle, cancellationToken).ConfigureAwait(false))
+            x.Lost = true;
+    }
+
+    private void Emit(Execution x, AgentEvent agentEvent)
+    {
+        var data = agentEvent.Data is null ? new JsonObject() : (JsonObject)agentEvent.Data.DeepClone();
+        data["kind"] = agentEvent.Kind;
+        var e = new RunEvent
+        {
+            RunId = x.Step.RunId,
+            StepId = x.Step.Id,
+            Type = agentEvent.Persist ? EventTypes.Agent : EventTypes.Delta,
+            At = Time.GetUtcNow(),
+            Data = data,
+        };
+        if (agentEvent.Persist)
+            x.AddEvent(e);
+        _engine.Events.Publish(e);
+    }
+
+    /// <summary>Records finished attempts and claims new work in one transaction; null when nothing had finished.</summary>
+    private async Task<IReadOnlyList<StepRecord>?> FlushCompletionsAndClaimAsync(CancellationToken cancellationToken)
+    {
+        if (_done.IsEmpty)
+            return null;
+        var batch = new List<Completion>();
+        while (_done.TryDequeue(out var c))
+            batch.Add(c);
+        var free = _options.Parallelism - (_inflight.Count - batch.Count);
+        var (outcomes, claimed) = await _engine.CompleteAndClaimAsync(batch, Id, free, cancellationToken).ConfigureAwait(false);
+        Record(batch, outcomes);
+        foreach (var step in claimed)
+            Start(step, resume: false);
+        return claimed;
+    }
+
+    private void Record(List<Completion> batch, IReadOnlyList<CompletionOutcome> outcomes)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            _inflight.Remove(batch[i].Step.Id);
+            if (outcomes[i] == CompletionOutcome.Fenced) _fenced++;
+            else if (batch[i].Result.Outcome == AgentOutcome.Succeeded) _succeeded++;
+            else _unsuccessful++;
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        if (_inflight.Count == 0)
+            return;
+        var executions = _inflight.Values.ToList();
+        var events = executions.SelectMany(x => x.TakeEvents()).ToList();
+        var statuses = await _engine.HeartbeatAsync(Id, executions.Select(x => new HeldLease(x.Step.Id, x.Step.Attempt)).ToList(), events, cancellationToken).ConfigureAwait(false);
+        foreach (var status in statuses)
+        {
+            if (!_inflight.TryGetValue(status.StepId, out var x))
+                continue;
+            if (!status.Owned)
+            {
+                // Cancelled by a user or reclaimed: stop the agent; its result will be refused.
+                x.Lost = true;
+                await x.Cancellation.CancelAsync().ConfigureAwait(false);
+            }
+            else if (status.DeadlineAt != x.Step.DeadlineAt && status.DeadlineAt is { } deadline)
+            {
+                x.Step = x.Step with { DeadlineAt = deadline };
+                x.ArmDeadline(Time, deadline);
+            }
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        // Detached work (process groups) keeps running for the next worker to adopt; in-process agents are
+        // cancelled and their leases handed back without counting the attempt.
+        var local = _inflight.Values.Where(x => !x.Detached).ToList();
+        foreach (var x in local)
+            x.Stopping = true;
+        foreach (var x in local)
+            await x.Cancellation.CancelAsync().ConfigureAwait(false);
+        var all = Task.WhenAll(local.Select(x => x.Task ?? Task.CompletedTask));
+        await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, Time)).ConfigureAwait(false);
+
+        var release = new List<HeldLease>();
+        var complete = new List<Completion>();
+        while (_done.TryDequeue(out var c))
+        {
+            if (_inflight.TryGetValue(c.Step.Id, out var x) && x.Stopping && c.Result.Outcome == AgentOutcome.Cancelled)
+                release.Add(new HeldLease(c.Step.Id, c.Step.Attempt));
+            else
+                complete.Add(c);
+            _inflight.Remove(c.Step.Id);
+        }
+        try
+        {
+            if (complete.Count > 0)
+                await _engine.CompleteManyAsync(complete).ConfigureAwait(false);
+            if (release.Count > 0)
+                await _engine.ReleaseAsync(Id, release).ConfigureAwait(false);
+        }
+        catch (OrchestraException)
+        {
+            // The store is unavailable: the leases expire and another worker reclaims the steps.
+        }
+        foreach (var x in _inflight.Values)
+            x.DisposeTimer();
+    }
+
+    private sealed class Execution(StepRecord step)
+    {
+        private readonly Lock _lock = new();
+        private List<RunEvent> _events = [];
+        private ITimer? _deadline;
+
+        public StepRecord Step { get; set; } = step;
+        public CancellationTokenSource Cancellation { get; } = new();
+        public Task? Task { get; set; }
+        public volatile bool TimedOut;
+        public volatile bool Lost;
+        public volatile bool Detached;
+        public volatile bool Stopping;
+
+        public void ArmDeadline(TimeProvider time, DateTimeOffset deadline)
+        {
+            var due = deadline - time.GetUtcNow();
+            if (due < TimeSpan.Zero) due = TimeSpan.Zero;
+            lock (_lock)
+            {
+                _deadline?.Dispose();
+                _deadline = time.CreateTimer(_ =>
+                {
+                    TimedOut = true;
+                    try { Cancellation.Cancel(); } catch (ObjectDisposedException) { }
+                }, null, due, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        public void DisposeTimer()
+        {
+            lock (_lock)
+            {
+                _deadline?.Dispose();
+                _deadline = null;
+            }
+        }
+
+        public void AddEvent(RunEvent e)
+        {
+            lock (_lock)
+                _events.Add(e);
+        }
+
+        public List<RunEvent> TakeEvents()
+        {
+            lock (_lock)
+            {
+                var taken = _events;
+                _events = [];
+                return taken;
+            }
+        }
+    }
+}

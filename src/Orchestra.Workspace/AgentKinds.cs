@@ -1,0 +1,48 @@
+using Orchestra.Agents.Cli;
+using Orchestra.Agents.Scripted;
+using Orchestra.Core.Agents;
+using Orchestra.Workspace.Yaml;
+
+namespace Orchestra.Workspace;
+
+/// <summary>The agent kinds a workspace can build, by the name used in <c>kind:</c>.</summary>
+public static class AgentKinds
+{
+    private static readonly Dictionary<string, Func<AgentDefinition, OrchestraWorkspace, Agent>> Builders = new(StringComparer.Ordinal)
+    {
+        ["scripted"] = (d, _) => new ScriptedAgent(d.Name, SpecBinder.Bind<ScriptedOptions>(d.Source, d.Spec, "$", "kind")),
+        ["cli"] = BuildCli,
+    };
+
+    private static CliAgent BuildCli(AgentDefinition d, OrchestraWorkspace workspace)
+    {
+        if (d.Spec["command"] is null)
+            throw d.Source.Error("$", "a cli agent needs 'command:', an argv list such as [\"my-agent\", \"--task\", \"{prompt}\"].");
+        var options = SpecBinder.Bind<CliAgentOptions>(d.Source, d.Spec, "$", "kind", "description");
+        if (options.PromptTemplate is { } template && !Path.IsPathRooted(template))
+            options = options with { PromptTemplate = Path.Combine(workspace.StateDir, template) };
+        try
+        {
+            return new CliAgent(d.Name, options, workspace.Paths);
+        }
+        catch (ArgumentException ex)
+        {
+            throw d.Source.Error("$", ex.Message.TrimEnd('.') + ".");
+        }
+    }
+
+    /// <summary>The known kinds.</summary>
+    public static IReadOnlyCollection<string> Names => Builders.Keys;
+
+    /// <summary>Adds or replaces a kind.</summary>
+    public static void Register(string kind, Func<AgentDefinition, OrchestraWorkspace, Agent> build) => Builders[kind] = build;
+
+    /// <summary>Builds the agent of a definition.</summary>
+    /// <exception cref="Orchestra.Core.OrchestraException">Unknown kind or invalid fields, with the file position.</exception>
+    public static Agent Build(AgentDefinition definition, OrchestraWorkspace workspace)
+    {
+        if (!Builders.TryGetValue(definition.Kind, out var build))
+            throw definition.Source.Error("$.kind", $"unknown agent kind '{definition.Kind}'. Known kinds: {string.Join(", ", Builders.Keys.Order(StringComparer.Ordinal))}.");
+        return build(definition, workspace);
+    }
+}

@@ -1,0 +1,124 @@
+using Orchestra.Agents;
+using Orchestra.Core;
+using Orchestra.Core.Engine;
+using Orchestra.Core.Policies;
+using Orchestra.Core.Storage;
+using Orchestra.Storage.Sqlite;
+using Orchestra.Workspace.Yaml;
+
+namespace Orchestra.Workspace;
+
+/// <summary>
+/// A directory with an <c>.orchestra/</c> folder: configuration, agents, prompts, the store, logs and
+/// sentinel files. Found from the current directory upwards, the way git finds its repository.
+/// </summary>
+public sealed class OrchestraWorkspace
+{
+    /// <summary>The name of the state folder.</summary>
+    public const string FolderName = ".orchestra";
+
+    private WorkspaceConfig? _config;
+
+    private OrchestraWorkspace(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Paths = new OrchestraPaths(Root);
+        Agents = new AgentCatalog(this);
+    }
+
+    /// <summary>The workspace directory (the parent of <c>.orchestra/</c>).</summary>
+    public string Root { get; }
+
+    /// <summary>Where logs, sentinel files and plans of steps live.</summary>
+    public OrchestraPaths Paths { get; }
+
+    /// <summary><c>.orchestra/</c>.</summary>
+    public string StateDir => Paths.StateDir;
+
+    /// <summary><c>.orchestra/agents/</c>.</summary>
+    public string AgentsDir => Path.Combine(StateDir, "agents");
+
+    /// <summary><c>.orchestra/prompts/</c>.</summary>
+    public string PromptsDir => Path.Combine(StateDir, "prompts");
+
+    /// <summary><c>.orchestra/config.yaml</c>.</summary>
+    public string ConfigPath => Path.Combine(StateDir, "config.yaml");
+
+    /// <summary>The default store: <c>.orchestra/orchestra.db</c>.</summary>
+    public string DefaultStorePath => Path.Combine(StateDir, "orchestra.db");
+
+    /// <summary>The agents.</summary>
+    public AgentCatalog Agents { get; }
+
+    /// <summary>The configuration, read once.</summary>
+    public WorkspaceConfig Config => _config ??= LoadConfig();
+
+    /// <summary>Finds the workspace containing <paramref name="start"/> (the current directory by default).</summary>
+    /// <exception cref="OrchestraException">No <c>.orchestra/</c> here or above.</exception>
+    public static OrchestraWorkspace Discover(string? start = null)
+    {
+        var dir = new DirectoryInfo(Path.GetFullPath(start ?? Environment.CurrentDirectory));
+        for (var d = dir; d is not null; d = d.Parent)
+        {
+            if (Directory.Exists(Path.Combine(d.FullName, FolderName)))
+                return new OrchestraWorkspace(d.FullName);
+        }
+        throw new OrchestraException($"No {FolderName}/ folder in {dir.FullName} or any parent: run 'orchestra init' first.");
+    }
+
+    /// <summary>Opens the workspace rooted exactly at <paramref name="root"/> without checking that it exists.</summary>
+    public static OrchestraWorkspace At(string root) => new(root);
+
+    private WorkspaceConfig LoadConfig()
+    {
+        if (!File.Exists(ConfigPath))
+            return new WorkspaceConfig();
+        var source = YamlSource.Load(ConfigPath);
+        var config = SpecBinder.Bind<WorkspaceConfig>(source, source.Root, "$");
+        if (config.Parallel < 1)
+            throw source.Error("$.parallel", "parallel must be at least 1.");
+        if (config.Lease < TimeSpan.FromMilliseconds(100))
+            throw source.Error("$.lease", "the lease must be at least 100ms.");
+        if (config.MaxAttempts < 1)
+            throw source.Error("$.max_attempts", "max_attempts must be at least 1.");
+        return config;
+    }
+
+    /// <summary>
+    /// Opens the store: <paramref name="storeOverride"/> (the <c>--store</c> option), else the
+    /// <c>ORCHESTRA_STORE</c> environment variable, else <c>.orchestra/orchestra.db</c>.
+    /// </summary>
+    public IStore OpenStore(string? storeOverride = null, bool readOnly = false)
+    {
+        var target = storeOverride ?? Environment.GetEnvironmentVariable("ORCHESTRA_STORE");
+        if (string.IsNullOrWhiteSpace(target))
+            target = DefaultStorePath;
+        if (target.StartsWith("postgres", StringComparison.OrdinalIgnoreCase))
+            throw new OrchestraException("PostgreSQL stores are not available in this build yet: use a SQLite file path for --store.");
+        if (target.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
+            target = target["sqlite:".Length..];
+        var path = Path.GetFullPath(target, Root);
+        return SqliteStore.Open(path, new SqliteStoreOptions { ReadOnly = readOnly });
+    }
+
+    /// <summary>Creates an engine over a store with this workspace's agents and settings.</summary>
+    public OrchestraEngine CreateEngine(IStore store, TimeProvider? time = null)
+    {
+        var c = Config;
+        var options = new EngineOptions
+        {
+            LeaseDuration = c.Lease,
+            GlobalLimit = c.GlobalLimit,
+            WorkDirectory = Root,
+            IsWorkerAlive = WorkerIdentity.IsAlive,
+            Retry = new RetryPolicy
+            {
+                BaseDelay = c.Retry.BaseDelay,
+                MaxDelay = c.Retry.MaxDelay,
+                Multiplier = c.Retry.Multiplier,
+                Jitter = c.Retry.Jitter,
+            },
+        };
+        return new OrchestraEngine(store, Agents, options, time);
+    }
+}

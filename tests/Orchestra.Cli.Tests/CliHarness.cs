@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Orchestra.Cli.Tests;
+
+/// <summary>The result of one command.</summary>
+public sealed record CliResult(int ExitCode, string Out, string Err)
+{
+    public JsonNode Json() => JsonNode.Parse(Out)!;
+}
+
+/// <summary>Runs the built orchestra command as a user would, in a temporary workspace directory.</summary>
+public sealed class CliHarness : IDisposable
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "orchestra.dll");
+
+    public CliHarness()
+    {
+        Root = Directory.CreateTempSubdirectory("orchestra-cli-").FullName;
+    }
+
+    public string Root { get; }
+
+    public string StateDir => Path.Combine(Root, ".orchestra");
+
+    public Dictionary<string, string> Environment { get; } = new() { ["NO_COLOR"] = "1" };
+
+    public CliResult Run(params string[] args) => RunIn(Root, null, args);
+
+    public CliResult RunWithInput(string input, params string[] args) => RunIn(Root, input, args);
+
+    public CliResult RunIn(string cwd, string? input, params string[] args)
+    {
+        var psi = new ProcessStartInfo(System.Environment.ProcessPath!)
+        {
+            WorkingDirectory = cwd,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        psi.Environment.Remove("ORCHESTRA_STORE");
+        foreach (var (k, v) in Environment)
+            psi.Environment[k] = v;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+            process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"orchestra {string.Join(' ', args)} did not finish");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void WriteFile(string relative, string content)
+    {
+        var path = Path.Combine(Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process of a failed test may still hold a file; the OS cleans temp eventually.
+        }
+    }
+}
