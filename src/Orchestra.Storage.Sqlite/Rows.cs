@@ -40,25 +40,48 @@ internal static class Values
 
     public static DateTimeOffset ReadTime(SqliteDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
 
-    public static DateTimeOffset? ReadTimeOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : ReadTime(r, i);
+    // Nullable columns are read with one GetValue (one type check, one fetch) rather than IsDBNull and a typed
+    // getter, which checks the type again: every call crosses into native code, and rows have many columns.
 
-    public static string? ReadTextOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    public static DateTimeOffset? ReadTimeOrNull(SqliteDataReader r, int i) => r.GetValue(i) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
-    public static int? ReadIntOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+    public static string? ReadTextOrNull(SqliteDataReader r, int i) => r.GetValue(i) as string;
 
-    public static TimeSpan? ReadMillisOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : TimeSpan.FromMilliseconds(r.GetInt64(i));
+    public static int? ReadIntOrNull(SqliteDataReader r, int i) => r.GetValue(i) is long n ? checked((int)n) : null;
 
-    public static JsonNode? ReadJsonOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : JsonNode.Parse(r.GetString(i));
+    public static TimeSpan? ReadMillisOrNull(SqliteDataReader r, int i) => r.GetValue(i) is long ms ? TimeSpan.FromMilliseconds(ms) : null;
+
+    public static JsonNode? ReadJsonOrNull(SqliteDataReader r, int i) => r.GetValue(i) is string json ? JsonNode.Parse(json) : null;
 
     public static JsonObject? ReadObjectOrNull(SqliteDataReader r, int i) => ReadJsonOrNull(r, i) as JsonObject;
 
     public static JsonObject ReadObject(SqliteDataReader r, int i) => ReadObjectOrNull(r, i) ?? [];
 
-    public static StepStatus ReadStepStatus(SqliteDataReader r, int i) =>
-        Statuses.TryParseStep(r.GetString(i), out var s) ? s : throw Unknown("step status", r.GetString(i));
+    // Hot paths: a switch on the wire names rather than Statuses.TryParse*, which enumerates the enum.
+    public static StepStatus ReadStepStatus(SqliteDataReader r, int i) => r.GetString(i) switch
+    {
+        "pending" => StepStatus.Pending,
+        "ready" => StepStatus.Ready,
+        "running" => StepStatus.Running,
+        "waiting" => StepStatus.Waiting,
+        "succeeded" => StepStatus.Succeeded,
+        "failed" => StepStatus.Failed,
+        "cancelled" => StepStatus.Cancelled,
+        "timed_out" => StepStatus.TimedOut,
+        "skipped" => StepStatus.Skipped,
+        var other => throw Unknown("step status", other),
+    };
 
-    public static RunStatus ReadRunStatus(SqliteDataReader r, int i) =>
-        Statuses.TryParseRun(r.GetString(i), out var s) ? s : throw Unknown("run status", r.GetString(i));
+    public static RunStatus ReadRunStatus(SqliteDataReader r, int i) => r.GetString(i) switch
+    {
+        "created" => RunStatus.Created,
+        "running" => RunStatus.Running,
+        "paused" => RunStatus.Paused,
+        "completed" => RunStatus.Completed,
+        "failed" => RunStatus.Failed,
+        "cancelled" => RunStatus.Cancelled,
+        var other => throw Unknown("run status", other),
+    };
 
     public static DependencyFailurePolicy ReadPolicy(SqliteDataReader r, int i) => r.GetString(i) switch
     {

@@ -240,14 +240,14 @@ internal sealed class StoreConnection : IDisposable
 
     public DateTimeOffset? NextBackoff()
     {
-        var command = Command("SELECT min(not_before) FROM steps WHERE status = 'ready' AND not_before IS NOT NULL");
+        var command = Command("SELECT min(not_before) FROM steps INDEXED BY steps_backoff WHERE status = 'ready' AND not_before IS NOT NULL");
         return command.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
     public List<StepRecord> ListExpiredLeases(DateTimeOffset now)
     {
         var command = Command(
-            $"SELECT {StepRows.Select} FROM steps WHERE status = 'running' AND lease_expires_at < $now ORDER BY lease_expires_at, seq",
+            $"SELECT {StepRows.Select} FROM steps INDEXED BY steps_running WHERE status = 'running' AND lease_expires_at < $now ORDER BY lease_expires_at",
             "$now");
         command.Parameters[0].Value = now.ToUnixTimeMilliseconds();
         return ReadSteps(command);
@@ -255,7 +255,7 @@ internal sealed class StoreConnection : IDisposable
 
     public RunningCounts CountRunning()
     {
-        var command = Command("SELECT agent, run_id, count(*) FROM steps WHERE status = 'running' GROUP BY agent, run_id");
+        var command = Command("SELECT agent, run_id, count(*) FROM steps INDEXED BY steps_running WHERE status = 'running' GROUP BY agent, run_id");
         var byAgent = new Dictionary<string, int>(StringComparer.Ordinal);
         var byRun = new Dictionary<string, int>(StringComparer.Ordinal);
         var total = 0;

@@ -225,6 +225,22 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task Engine_ConcurrentStartsWithTheSameIdempotencyKey_CreateTheStepOnce()
+    {
+        // Every submitter looks the key up before any of them writes: the transaction must look again.
+        var gated = new KeyLookupBarrierStore(Store, parties: 8);
+        var engine = new OrchestraEngine(gated, new AgentRegistry([new EchoAgent()]), time: NewClock());
+        var spec = Spec("t") with { IdempotencyKey = "job-8" };
+
+        var submissions = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () => await engine.StartAsync(spec))));
+
+        Assert.Single(submissions, s => !s.Existing);
+        Assert.Single(submissions.Select(s => s.Steps[0].Id).Distinct());
+        Assert.Single(submissions.Select(s => s.Run.Id).Distinct());
+        Assert.Single(await Store.ListRunsAsync(10));
+    }
+
+    [Fact]
     public async Task Engine_StartWithTheSameIdempotencyKeyAndAnotherPayload_IsAConflict()
     {
         var engine = NewEngine(NewClock());

@@ -603,14 +603,18 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ListSteps_DoesNotNeedToFillDependencies_ButGetStepDoes()
+    public async Task ListSteps_FillsDependencies_OnlyWhenAskedTo()
     {
         var run = await InsertRunAsync();
         var a = await InsertStepAsync(NewStep(run.Id, "a"));
-        var b = await InsertStepAsync(NewStep(run.Id, "b", dependsOn: [a.Id]));
+        var b = await InsertStepAsync(NewStep(run.Id, "b"));
+        var c = await InsertStepAsync(NewStep(run.Id, "c", dependsOn: [b.Id, a.Id]));
 
-        Assert.Equal([a.Id], (await Store.GetStepAsync(b.Id))!.DependsOn);
-        Assert.Equal([a.Id], (await Tx(t => t.GetStepAsync(b.Id)))!.DependsOn);
+        Assert.Equal([b.Id, a.Id], (await Store.GetStepAsync(c.Id))!.DependsOn);
+        var listed = await Store.ListStepsAsync(new StepQuery { RunId = run.Id, IncludeDependencies = true });
+        Assert.Equal([[], [], [b.Id, a.Id]], listed.Select(s => s.DependsOn.ToArray()));
+        var inTx = await Tx(t => t.ListStepsAsync(new StepQuery { RunId = run.Id, Limit = 1, IncludeDependencies = true }));
+        Assert.Equal([b.Id, a.Id], Assert.Single(inTx).DependsOn);
     }
 
     [Fact]

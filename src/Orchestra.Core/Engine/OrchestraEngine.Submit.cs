@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Orchestra.Core.Graphs;
 using Orchestra.Core.Model;
+using Orchestra.Core.Storage;
 
 namespace Orchestra.Core.Engine;
 
@@ -25,12 +26,15 @@ public sealed partial class OrchestraEngine
         var order = Validate(spec);
         var hashes = spec.Steps.Select(PayloadHash).ToArray();
 
-        var existing = await FindIdempotentAsync(spec, hashes, cancellationToken).ConfigureAwait(false);
+        var existing = await FindIdempotentAsync(Store, spec, hashes, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
             return existing;
 
         return await TransactAsync(async tx =>
         {
+            // Look again under the write lock: a concurrent submission with the same keys may have committed since.
+            if (await FindIdempotentAsync(tx.Store, spec, hashes, cancellationToken).ConfigureAwait(false) is { } raced)
+                return raced;
             // Check external dependencies inside the transaction so they cannot change under us.
             foreach (var dep in spec.Steps.SelectMany(s => s.DependsOn).Where(Ids.IsStep).Distinct())
             {
@@ -183,14 +187,14 @@ public sealed partial class OrchestraEngine
         return order;
     }
 
-    private async ValueTask<Submission?> FindIdempotentAsync(RunSpec spec, string[] hashes, CancellationToken cancellationToken)
+    private static async ValueTask<Submission?> FindIdempotentAsync(IStoreReader store, RunSpec spec, string[] hashes, CancellationToken cancellationToken)
     {
         var found = new List<StepRecord>();
         for (var i = 0; i < spec.Steps.Count; i++)
         {
             if (spec.Steps[i].IdempotencyKey is not { } key)
                 continue;
-            var step = await Store.FindByIdempotencyKeyAsync(key, cancellationToken).ConfigureAwait(false);
+            var step = await store.FindByIdempotencyKeyAsync(key, cancellationToken).ConfigureAwait(false);
             if (step is null)
                 continue;
             if (step.PayloadHash != hashes[i])
@@ -201,7 +205,7 @@ public sealed partial class OrchestraEngine
             return null;
         if (found.Count != spec.Steps.Count)
             throw new OrchestraException("Some idempotency keys of this submission were used before and some were not: submit it whole or with new keys.", ErrorKind.Conflict);
-        var run = await Store.GetRunAsync(found[0].RunId, cancellationToken).ConfigureAwait(false);
+        var run = await store.GetRunAsync(found[0].RunId, cancellationToken).ConfigureAwait(false);
         return new Submission(run!, found, Existing: true);
     }
 
