@@ -119,7 +119,7 @@ internal static class StepRows
         "id", "run_id", "name", "agent", "prompt", "input", "node", "status", "priority", "pending_dependencies",
         "on_dependency_failure", "attempt", "max_attempts", "timeout_ms", "deadline_at", "not_before", "lease_owner",
         "lease_expires_at", "idempotency_key", "payload_hash", "handle", "output", "result", "error", "failure_kind",
-        "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "cancel_requested", "created_at", "started_at",
+        "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "lost_attempts", "created_at", "started_at",
         "attempt_started_at", "finished_at",
     ];
 
@@ -172,7 +172,7 @@ internal static class StepRows
         p[26].Value = s.Usage.OutputTokens;
         p[27].Value = s.Usage.CachedTokens;
         p[28].Value = Values.Money(s.Usage.CostUsd);
-        p[29].Value = s.CancelRequested ? 1L : 0L;
+        p[29].Value = s.LostAttempts;
         p[30].Value = Values.Time(s.CreatedAt);
         p[31].Value = Values.Time(s.StartedAt);
         p[32].Value = Values.Time(s.AttemptStartedAt);
@@ -215,7 +215,7 @@ internal static class StepRows
             CachedTokens = r.GetInt64(28),
             CostUsd = Values.ReadMoney(r, 29),
         },
-        CancelRequested = r.GetInt64(30) != 0,
+        LostAttempts = r.GetInt32(30),
         CreatedAt = Values.ReadTime(r, 31),
         StartedAt = Values.ReadTimeOrNull(r, 32),
         AttemptStartedAt = Values.ReadTimeOrNull(r, 33),

@@ -70,7 +70,7 @@ internal static class Schema
             output_tokens         INTEGER NOT NULL,
             cached_tokens         INTEGER NOT NULL,
             cost_usd              TEXT    NOT NULL,
-            cancel_requested      INTEGER NOT NULL,
+            lost_attempts         INTEGER NOT NULL,
             created_at            INTEGER NOT NULL,
             started_at            INTEGER,
             attempt_started_at    INTEGER,

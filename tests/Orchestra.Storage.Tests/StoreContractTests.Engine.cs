@@ -140,11 +140,11 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
-    public async Task Engine_ExpiredLease_IsReclaimedAsANewAttempt_AfterTheBackoff()
+    public async Task Engine_ExpiredLease_IsReclaimedAtOnceAsANewAttempt_WithoutSpendingTheStepsAttempts()
     {
         var clock = NewClock();
         var engine = NewEngine(clock);
-        var submission = await engine.StartAsync(Spec("t") with { MaxAttempts = 3 });
+        var submission = await engine.StartAsync(Spec("t"));
         var first = Assert.Single(await engine.ClaimAsync("w1", 1));
         Assert.Equal(T0 + Lease, first.LeaseExpiresAt);
 
@@ -158,20 +158,50 @@ public abstract partial class StoreContractTests
         Assert.Equal(StepStatus.Ready, step!.Status);
         Assert.Equal(FailureKind.Transient, step.FailureKind);
         Assert.Null(step.LeaseOwner);
-        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromSeconds(1), step.NotBefore);
-        Assert.Equal(step.NotBefore, await Store.NextBackoffAsync());
-        Assert.Empty(await engine.ClaimAsync("w2", 1));
+        Assert.Null(step.NotBefore);
+        Assert.Equal(1, step.LostAttempts);
+        Assert.Equal(2, step.MaxAttempts);
 
-        clock.Advance(TimeSpan.FromMilliseconds(999));
-        Assert.Empty(await engine.ClaimAsync("w2", 1));
-        clock.Advance(TimeSpan.FromMilliseconds(1));
         var second = Assert.Single(await engine.ClaimAsync("w2", 1));
-
         Assert.Equal(2, second.Attempt);
         Assert.Equal("w2", second.LeaseOwner);
         Assert.Equal(CompletionOutcome.Fenced, await SucceedAsync(engine, first));
         Assert.Equal(CompletionOutcome.Recorded, await SucceedAsync(engine, second));
         Assert.Equal(RunStatus.Completed, (await Store.GetRunAsync(submission.Run.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task Engine_StepThatKeepsLosingItsWorker_FailsAfterTheLostAttemptAllowance()
+    {
+        var clock = NewClock();
+        var engine = NewEngine(clock);
+        var submission = await engine.StartAsync(Spec("t"));
+        for (var i = 0; i <= OrchestraEngine.MaxLostAttempts; i++)
+        {
+            Assert.Single(await engine.ClaimAsync($"w{i}", 1));
+            clock.Advance(Lease + TimeSpan.FromMilliseconds(1));
+            await engine.ReclaimAsync(null);
+        }
+
+        var step = (await Store.GetStepAsync(submission.Steps[0].Id))!;
+        Assert.Equal(StepStatus.Failed, step.Status);
+        Assert.Equal(OrchestraEngine.MaxLostAttempts, step.LostAttempts);
+        Assert.Contains("stopped", step.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Engine_LeaseRenewedAfterItWasListed_IsNotReclaimed()
+    {
+        var clock = NewClock();
+        var engine = NewEngine(clock);
+        await engine.StartAsync(Spec("t"));
+        var held = Assert.Single(await engine.ClaimAsync("w1", 1));
+        clock.Advance(Lease + TimeSpan.FromMilliseconds(1));
+        // The worker was merely late: its heartbeat lands before anyone reclaims.
+        Assert.True(Assert.Single(await engine.HeartbeatAsync("w1", [new HeldLease(held.Id, held.Attempt)])).Owned);
+
+        Assert.Equal(0, (await engine.ReclaimAsync(null)).Lost);
+        Assert.Equal(CompletionOutcome.Recorded, await SucceedAsync(engine, held));
     }
 
     [Fact]

@@ -198,7 +198,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
             Error = "previous attempt: rate limited",
             FailureKind = FailureKind.Transient,
             Usage = new Usage { InputTokens = 12_345_678_901, OutputTokens = 456, CachedTokens = 78, CostUsd = 0.012345678m },
-            CancelRequested = true,
+            LostAttempts = 2,
             CreatedAt = T0,
             StartedAt = T0.AddSeconds(1),
             AttemptStartedAt = T0.AddSeconds(2),
@@ -241,7 +241,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
             Assert.Equal(step.FailureKind, read.FailureKind);
             Assert.Equal(step.Usage, read.Usage);
             Assert.Equal(0.012345678m, read.Usage.CostUsd);
-            Assert.Equal(step.CancelRequested, read.CancelRequested);
+            Assert.Equal(step.LostAttempts, read.LostAttempts);
             Assert.Equal(step.CreatedAt, read.CreatedAt);
             Assert.Equal(step.StartedAt, read.StartedAt);
             Assert.Equal(step.AttemptStartedAt, read.AttemptStartedAt);
@@ -277,7 +277,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Null(read.Error);
         Assert.Equal(FailureKind.None, read.FailureKind);
         Assert.True(read.Usage.IsEmpty);
-        Assert.False(read.CancelRequested);
+        Assert.Equal(0, read.LostAttempts);
         Assert.Null(read.StartedAt);
         Assert.Null(read.AttemptStartedAt);
         Assert.Null(read.FinishedAt);

@@ -79,7 +79,6 @@ public sealed partial class OrchestraEngine
                 DeadlineAt = step.Timeout is { } t ? tx.Now + t : null,
                 NotBefore = null,
                 Handle = null,
-                CancelRequested = false,
             };
             await tx.Store.UpdateStepAsync(updated, ct).ConfigureAwait(false);
             await tx.AppendAsync(EventTypes.StepStarted, step.RunId, step.Id, new JsonObject { ["name"] = step.Name, ["agent"] = step.Agent, ["attempt"] = attempt, ["worker"] = workerId }, ct).ConfigureAwait(false);

@@ -73,20 +73,75 @@ public sealed partial class OrchestraEngine
                     }
                 }
             }
-            if (result is null)
+            if (result is null && step.Handle is null)
             {
-                result = AgentResult.Transient(step.Handle is null
-                    ? $"the worker running attempt {step.Attempt} stopped ({step.LeaseOwner})"
-                    : $"the process of attempt {step.Attempt} ended without leaving a result");
-                lost++;
+                if (await RequeueLostAsync(step, cancellationToken).ConfigureAwait(false))
+                    lost++;
+                continue;
             }
-            else
-            {
+            result ??= AgentResult.Transient($"the process of attempt {step.Attempt} ended without leaving a result");
+            var outcome = await TransactAsync(async tx =>
+                await StillAbandonedAsync(tx, step, cancellationToken).ConfigureAwait(false)
+                    ? await ApplyCompletionAsync(tx, new Completion(step, result), step.LeaseOwner, cancellationToken).ConfigureAwait(false)
+                    : CompletionOutcome.Fenced, cancellationToken).ConfigureAwait(false);
+            if (outcome == CompletionOutcome.Recorded)
                 finished++;
-            }
-            await TransactAsync(tx => ApplyCompletionAsync(tx, new Completion(step, result), step.LeaseOwner, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         return new ReclaimReport { Adopted = adopted, Finished = finished, Lost = lost };
+    }
+
+    /// <summary>Attempts lost to a dead worker that are not counted against a step's attempts.</summary>
+    public const int MaxLostAttempts = 5;
+
+    /// <summary>True when, inside the transaction, the step is still held by the same attempt of a worker that is gone.</summary>
+    private async ValueTask<bool> StillAbandonedAsync(Tx tx, StepRecord seen, CancellationToken ct)
+    {
+        var current = await tx.Store.GetStepAsync(seen.Id, ct).ConfigureAwait(false);
+        if (!Holds(current, seen.LeaseOwner ?? "", seen.Attempt))
+            return false;
+        // A late heartbeat may have renewed the lease since the step was listed.
+        var expired = current!.LeaseExpiresAt is not { } until || until < tx.Now;
+        var overdue = current.Handle is not null && current.DeadlineAt is { } deadline && deadline < tx.Now;
+        return expired || overdue || !Options.IsWorkerAlive(current.LeaseOwner ?? "");
+    }
+
+    /// <summary>
+    /// Puts a step whose worker died back in the queue at once. The orchestrator's crash is not the step's
+    /// failure, so the attempt is not counted, up to <see cref="MaxLostAttempts"/> times; after that it is.
+    /// </summary>
+    private async ValueTask<bool> RequeueLostAsync(StepRecord step, CancellationToken ct)
+    {
+        var error = $"the worker running attempt {step.Attempt} stopped ({step.LeaseOwner})";
+        return await TransactAsync(async tx =>
+        {
+            if (!await StillAbandonedAsync(tx, step, ct).ConfigureAwait(false))
+                return false;
+            var current = (await tx.Store.GetStepAsync(step.Id, ct).ConfigureAwait(false))!;
+            if (current.LostAttempts >= MaxLostAttempts)
+                return await ApplyCompletionAsync(tx, new Completion(current, AgentResult.Transient(error)), current.LeaseOwner, ct).ConfigureAwait(false) == CompletionOutcome.Recorded;
+            var requeued = current with
+            {
+                Status = Transitions.Ensure(current.Id, current.Status, StepStatus.Ready),
+                LostAttempts = current.LostAttempts + 1,
+                MaxAttempts = current.MaxAttempts + 1,
+                LeaseOwner = null,
+                LeaseExpiresAt = null,
+                Error = error,
+                FailureKind = FailureKind.Transient,
+                NotBefore = null,
+            };
+            await tx.Store.UpdateStepAsync(requeued, ct).ConfigureAwait(false);
+            await tx.AppendAsync(EventTypes.StepRetrying, step.RunId, step.Id, new JsonObject
+            {
+                ["name"] = step.Name,
+                ["agent"] = step.Agent,
+                ["attempt"] = step.Attempt,
+                ["error"] = error,
+                ["delay_ms"] = 0,
+                ["lost"] = true,
+            }, ct).ConfigureAwait(false);
+            return true;
+        }, ct).ConfigureAwait(false);
     }
 
     private async ValueTask<StepRecord?> AdoptAsync(StepRecord step, string adopter, CancellationToken ct)

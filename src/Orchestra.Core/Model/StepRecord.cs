@@ -114,8 +114,11 @@ public sealed record StepRecord
     /// <summary>Usage over all attempts.</summary>
     public Usage Usage { get; init; }
 
-    /// <summary>A user asked to cancel while the step was running.</summary>
-    public bool CancelRequested { get; init; }
+    /// <summary>
+    /// Attempts lost because their worker died (not because the agent failed). They do not count against
+    /// <see cref="MaxAttempts"/>, up to <see cref="Engine.OrchestraEngine.MaxLostAttempts"/>.
+    /// </summary>
+    public int LostAttempts { get; init; }
 
     /// <summary>When the step was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }
