@@ -79,7 +79,10 @@ internal sealed class CliContext : IAsyncDisposable
         }
     }
 
-    public OrchestraEngine Engine => _engine ??= Workspace.CreateEngine(Store);
+    public OrchestraEngine Engine => _engine ??= Workspace.CreateEngine(Store, Time);
+
+    /// <summary>The clock; reading it needs no configuration, so read-only commands stay fast.</summary>
+    public TimeProvider Time { get; } = TimeProvider.System;
 
     /// <summary>Turns a full id or a unique prefix into a full id.</summary>
     public async Task<string> ResolveIdAsync(string text, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ internal static class CleanCommand
         command.SetAction(async (ctx, ct) =>
         {
             var age = Durations.Parse(ctx.Parse.GetValue(OlderThan), "--older-than");
-            var before = ctx.Engine.Time.GetUtcNow() - age;
+            var before = ctx.Time.GetUtcNow() - age;
             if (ctx.Parse.GetValue(DryRun))
             {
                 var runs = (await ctx.Store.ListRunsAsync(int.MaxValue, ct)).Where(r => r.Status.IsTerminal() && r.FinishedAt < before).ToList();

@@ -30,7 +30,7 @@ internal static class LogsCommand
                 step = (await ctx.Store.GetStepAsync(id, ct))!;
                 if (!follow || step.Status.IsTerminal())
                     break;
-                await Task.Delay(TimeSpan.FromMilliseconds(250), ctx.Engine.Time, ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ctx.Time, ct);
             }
             if (step.Status.IsTerminal())
             {

@@ -31,7 +31,7 @@ internal static class StatusCommand
                 return await ShowOneAsync(ctx, await ctx.ResolveIdAsync(id, ct), json, ct);
             var limit = ctx.Parse.GetValue(All) ? (int?)null : DefaultLimit;
             var steps = await ctx.Store.ListStepsAsync(new StepQuery { Limit = limit, IncludeDependencies = json }, ct);
-            var now = ctx.Engine.Time.GetUtcNow();
+            var now = ctx.Time.GetUtcNow();
             if (json)
             {
                 Json.Write(ctx.Out, new JsonArray(steps.Select(s => (JsonNode?)StepView.Json(s, now, false)).ToArray()));
@@ -63,7 +63,7 @@ internal static class StatusCommand
 
     private static async Task<int> ShowOneAsync(CliContext ctx, string id, bool json, CancellationToken ct)
     {
-        var now = ctx.Engine.Time.GetUtcNow();
+        var now = ctx.Time.GetUtcNow();
         if (Ids.IsRun(id))
         {
             var run = (await ctx.Store.GetRunAsync(id, ct))!;
@@ -118,7 +118,7 @@ internal static class StatusCommand
             if (interval < TimeSpan.FromMilliseconds(50))
                 throw new OrchestraException("--interval must be at least 50ms.");
             var untilIdle = ctx.Parse.GetValue(UntilIdle);
-            var time = ctx.Engine.Time;
+            var time = ctx.Time;
             if (ctx.IsInteractive)
             {
                 await ctx.Console.Live(new Text("loading…")).StartAsync(async live =>

@@ -20,7 +20,7 @@ internal static class SubmitCommand
             var submission = await ctx.Engine.SubmitAsync(spec, ct);
             if (ctx.Parse.GetValue(AsJson))
             {
-                var now = ctx.Engine.Time.GetUtcNow();
+                var now = ctx.Time.GetUtcNow();
                 var o = StepView.Json(submission.Run);
                 o["steps"] = new JsonArray(submission.Steps.Select(s => (JsonNode?)StepView.Json(s, now, false)).ToArray());
                 Json.Write(ctx.Out, o);
