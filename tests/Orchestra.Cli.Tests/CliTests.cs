@@ -184,4 +184,25 @@ public sealed class CliTests : IDisposable
         Assert.Contains("retrying", r.Out, StringComparison.Ordinal);
         Assert.Contains("CHANGELOG", File.ReadAllText(Directory.GetFiles(Path.Combine(dir, ".orchestra", "logs"), "s*.log").Single()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Watch_WithoutATerminal_PrintsPlainLinesAndStopsWhenIdle()
+    {
+        Ok("init");
+        var id = Ok("start", "reviewer", "x").Out.Trim();
+        Ok("run", "--until-idle");
+        var watch = Ok("watch", "--until-idle", "--interval", "100ms");
+        Assert.Contains($"✓ {id} reviewer (reviewer) succeeded", watch.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", watch.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Debug_WritesADiagnosticLog()
+    {
+        Ok("init");
+        Ok("--debug", "start", "coder", "x");
+        var log = File.ReadAllText(Path.Combine(_cli.StateDir, "logs", "orchestra.log"));
+        Assert.Contains("command: start", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("coder x", log, StringComparison.Ordinal);
+    }
 }
