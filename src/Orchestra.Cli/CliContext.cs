@@ -106,6 +106,15 @@ internal sealed class CliContext : IAsyncDisposable
         };
     }
 
+    /// <summary>Like <see cref="ResolveIdAsync"/>, for commands that act on one step, not a run.</summary>
+    public async Task<string> ResolveStepIdAsync(string text, CancellationToken cancellationToken)
+    {
+        var id = await ResolveIdAsync(text, cancellationToken);
+        return Ids.IsStep(id)
+            ? id
+            : throw new OrchestraException($"{id} is a run; this needs one of its step ids (see 'orchestra status {id}').");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_store is not null)

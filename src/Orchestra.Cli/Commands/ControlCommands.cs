@@ -32,9 +32,7 @@ internal static class ControlCommands
         var command = new Command("retry", "Run a failed, timed-out, cancelled or skipped step again (dependants it stopped wait for it again).") { StepId, Attempts };
         command.SetAction(async (ctx, ct) =>
         {
-            var id = await ctx.ResolveIdAsync(ctx.Parse.GetValue(StepId)!, ct);
-            if (!Ids.IsStep(id))
-                throw new OrchestraException($"{id} is a run: retry its failed steps by id (see 'orchestra status {id}').");
+            var id = await ctx.ResolveStepIdAsync(ctx.Parse.GetValue(StepId)!, ct);
             var step = await ctx.Engine.RetryAsync(id, ctx.Parse.GetValue(Attempts), ct);
             ctx.Out.WriteLine($"{step.Id} is {step.Status.ToWire()} again; run it with 'orchestra run --until-idle'");
             return ExitCodes.Success;
@@ -48,9 +46,7 @@ internal static class ControlCommands
         command.SetAction(async (ctx, ct) =>
         {
             var timeout = Durations.Parse(ctx.Parse.GetValue(Duration), "the timeout");
-            var id = await ctx.ResolveIdAsync(ctx.Parse.GetValue(StepId)!, ct);
-            if (!Ids.IsStep(id))
-                throw new OrchestraException($"{id} is a run: give a step id.");
+            var id = await ctx.ResolveStepIdAsync(ctx.Parse.GetValue(StepId)!, ct);
             var step = await ctx.Engine.SetTimeoutAsync(id, timeout, ct);
             ctx.Out.WriteLine($"{step.Id} timeout {Durations.Format(timeout)}");
             return ExitCodes.Success;

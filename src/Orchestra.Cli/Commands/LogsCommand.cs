@@ -15,9 +15,7 @@ internal static class LogsCommand
         var command = new Command("logs", "Print a step's log (its process output) and its events.") { Id, Follow };
         command.SetAction(async (ctx, ct) =>
         {
-            var id = await ctx.ResolveIdAsync(ctx.Parse.GetValue(Id)!, ct);
-            if (!Ids.IsStep(id))
-                throw new OrchestraException($"{id} is a run: give one of its step ids (see 'orchestra status {id}').");
+            var id = await ctx.ResolveStepIdAsync(ctx.Parse.GetValue(Id)!, ct);
             var follow = ctx.Parse.GetValue(Follow);
             var logPath = ctx.Workspace.Paths.LogFile(id);
             long offset = 0;

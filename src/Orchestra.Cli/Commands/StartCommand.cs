@@ -40,12 +40,7 @@ internal static class StartCommand
             ctx.Workspace.Agents.Get(agent);
             var after = new List<string>();
             foreach (var id in p.GetValue(After) ?? [])
-            {
-                var resolved = await ctx.ResolveIdAsync(id, ct);
-                if (!Ids.IsStep(resolved))
-                    throw new OrchestraException($"--after needs a step id, and {resolved} is a run.");
-                after.Add(resolved);
-            }
+                after.Add(await ctx.ResolveStepIdAsync(id, ct));
             var spec = new StepSpec
             {
                 Name = p.GetValue(Name),
