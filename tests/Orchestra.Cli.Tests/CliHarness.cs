@@ -29,7 +29,28 @@ public sealed class CliHarness : IDisposable
 
     public CliResult RunWithInput(string input, params string[] args) => RunIn(Root, input, args);
 
-    public CliResult RunIn(string cwd, string? input, params string[] args)
+    public CliResult RunIn(string cwd, string? input, params string[] args) => Execute(StartInfo(cwd, args), input, args);
+
+    private static CliResult Execute(ProcessStartInfo startInfo, string? input, string[] args)
+    {
+        using var process = Process.Start(startInfo)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+            process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"orchestra {string.Join(' ', args)} did not finish");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the command in the workspace without waiting for it; dispose the result to kill it if it still runs.</summary>
+    public BackgroundCli Start(params string[] args) => new(StartInfo(Root, args), args);
+
+    private ProcessStartInfo StartInfo(string cwd, string[] args)
     {
         var psi = new ProcessStartInfo(System.Environment.ProcessPath!)
         {
@@ -45,18 +66,7 @@ public sealed class CliHarness : IDisposable
         psi.Environment.Remove("ORCHESTRA_STORE");
         foreach (var (k, v) in Environment)
             psi.Environment[k] = v;
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (input is not null)
-            process.StandardInput.Write(input);
-        process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"orchestra {string.Join(' ', args)} did not finish");
-        }
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+        return psi;
     }
 
     public void WriteFile(string relative, string content)
