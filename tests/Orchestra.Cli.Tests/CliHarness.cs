@@ -31,6 +31,13 @@ public sealed class CliHarness : IDisposable
 
     public CliResult RunIn(string cwd, string? input, params string[] args) => Execute(StartInfo(cwd, args), input, args);
 
+    /// <summary>
+    /// Runs the command through <paramref name="wrapper"/>, a program and its first arguments that end up executing the
+    /// rest of their arguments (the command), for example to start it with an extra file descriptor open.
+    /// </summary>
+    public CliResult RunWrapped(IReadOnlyList<string> wrapper, params string[] args) =>
+        Execute(StartInfo(Root, args, wrapper), null, args);
+
     private static CliResult Execute(ProcessStartInfo startInfo, string? input, string[] args)
     {
         using var process = Process.Start(startInfo)!;
@@ -50,9 +57,9 @@ public sealed class CliHarness : IDisposable
     /// <summary>Starts the command in the workspace without waiting for it; dispose the result to kill it if it still runs.</summary>
     public BackgroundCli Start(params string[] args) => new(StartInfo(Root, args), args);
 
-    private ProcessStartInfo StartInfo(string cwd, string[] args)
+    private ProcessStartInfo StartInfo(string cwd, string[] args, IReadOnlyList<string>? wrapper = null)
     {
-        var psi = new ProcessStartInfo(System.Environment.ProcessPath!)
+        var psi = new ProcessStartInfo(wrapper?[0] ?? System.Environment.ProcessPath!)
         {
             WorkingDirectory = cwd,
             RedirectStandardOutput = true,
@@ -60,6 +67,10 @@ public sealed class CliHarness : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var w in wrapper?.Skip(1) ?? [])
+            psi.ArgumentList.Add(w);
+        if (wrapper is not null)
+            psi.ArgumentList.Add(System.Environment.ProcessPath!);
         psi.ArgumentList.Add(Dll);
         foreach (var a in args)
             psi.ArgumentList.Add(a);

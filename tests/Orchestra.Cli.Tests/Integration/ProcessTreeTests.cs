@@ -56,6 +56,26 @@ public sealed class ProcessTreeTests : IntegrationTest
         Assert.False(worker.HasExited, worker.Output);
     }
 
+    [Fact]
+    public void Agent_InheritsNoOpenFileOfTheOrchestrator()
+    {
+        // A detached agent that kept the orchestrator's descriptors would hold its parent's pipes and locks
+        // (a shell's command substitution, a CI log, a flock) open for as long as it runs.
+        Init();
+        ShellAgent("fds", "fds.sh", """
+            if [ -e "/proc/$$/fd/7" ]; then held=$(readlink "/proc/$$/fd/7"); else held=none; fi
+            printf 'fd 7: %s' "$held" > "$ORCHESTRA_DONE_FILE"
+            """);
+        var id = Ok("start", "fds", "look").Out.Trim();
+        Cli.WriteFile("held-by-the-orchestrator", "");
+
+        // The shell opens fd 7 without close-on-exec, then becomes orchestra, which inherits it.
+        var run = Cli.RunWrapped(["/bin/sh", "-c", "exec 7<\"$0\" && exec \"$@\"", InRoot("held-by-the-orchestrator")], "run", "--until-idle", "--quiet");
+
+        Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}: {run.Err}{run.Out}");
+        Assert.Equal("fd 7: none", Ok("status", id, "--json").Json()["output"]!.GetValue<string>());
+    }
+
     /// <summary>The step's process and the children it listed, tracked for cleanup.</summary>
     private async Task<IReadOnlyList<int>> TrackTreeAsync(string id)
     {
