@@ -74,6 +74,65 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IntegrationTe
     }
 
     [Fact]
+    public async Task WorkerRunningCliAgents_KilledEightTimes_StartsEachStepsProcessExactlyOnce()
+    {
+        const int Tasks = 80, Kills = 8, Parallel = 8;
+        Init();
+        ShellAgent("proc", "proc.sh", """
+            echo "$ORCHESTRA_ATTEMPT" >> "runs/$1"
+            sleep 0.2
+            printf 'done %s attempt %s' "$1" "$ORCHESTRA_ATTEMPT" > "$ORCHESTRA_DONE_FILE"
+            """);
+        Directory.CreateDirectory(InRoot("runs"));
+        Cli.WriteFile("plan.yaml", IndependentPlan(Tasks, "proc").Replace(" }", ", max_attempts: 30 }", StringComparison.Ordinal));
+        Ok("submit", "plan.yaml");
+
+        var random = new Random(80_808);
+        await using (var store = StoreView.Open(Cli))
+        {
+            for (var kill = 1; kill <= Kills; kill++)
+            {
+                var before = (await store.SummarizeAsync())[StepStatus.Succeeded];
+                var target = Math.Min(Tasks, before + random.Next(1, 11));
+                using var worker = Cli.Start("worker", "--parallel", Parallel.ToString(CultureInfo.InvariantCulture), "--quiet");
+                var succeeded = before;
+                await Poll.UntilAsync(
+                    async () => worker.HasExited || (succeeded = (await store.SummarizeAsync())[StepStatus.Succeeded]) >= target,
+                    Patience,
+                    () => $"kill {kill}: {succeeded} of {target} steps succeeded; {worker.Output}");
+                Assert.False(worker.HasExited, $"kill {kill}: the worker exited on its own: {worker.Output}");
+                worker.Kill();
+            }
+        }
+
+        Ok("run", "--until-idle", "--parallel", Parallel.ToString(CultureInfo.InvariantCulture), "--quiet");
+
+        var view = await StoreView.ReadAsync(Cli);
+        Assert.Equal(Tasks, view.Steps.Count);
+        var started = view.Count(EventTypes.StepStarted);
+        var finished = view.Count(EventTypes.StepFinished);
+        var problems = new StringBuilder();
+        foreach (var s in view.Steps)
+        {
+            var runsFile = InRoot(Path.Combine("runs", s.Id));
+            var runs = File.Exists(runsFile) ? File.ReadAllLines(runsFile) : [];
+            // Killed workers leave their processes running: they are adopted or finished from their sentinels, never
+            // started again. Only an attempt lost before its process started is retried, so exactly one process ran.
+            var expected = new[] { s.Attempt.ToString(CultureInfo.InvariantCulture) };
+            var problem = s.Status != StepStatus.Succeeded ? $"status {s.Status.ToWire()} ({s.Error})"
+                : finished.GetValueOrDefault(s.Id) != 1 ? $"{finished.GetValueOrDefault(s.Id)} step.finished events"
+                : started.GetValueOrDefault(s.Id) != s.Attempt ? $"{started.GetValueOrDefault(s.Id)} step.started events for {s.Attempt} attempts"
+                : !runs.SequenceEqual(expected) ? $"processes started for attempts [{string.Join(", ", runs)}] in {s.Attempt} attempts: the step ran more than once ({string.Join("; ", view.EventsOf(s.Id, EventTypes.StepRetrying).Select(e => (string?)e.Data?["error"]))})"
+                : s.Output != $"done {s.Id} attempt {s.Attempt}" ? $"output '{s.Output}' after {s.Attempt} attempts"
+                : null;
+            if (problem is not null)
+                problems.Append(CultureInfo.InvariantCulture, $"{s.Name} {s.Id}: {problem}\n");
+        }
+        Assert.True(problems.Length == 0, problems.ToString());
+        output.WriteLine($"{view.Steps.Count(s => s.Attempt > 1)} of {Tasks} cli steps needed more than one attempt after {Kills} kills");
+    }
+
+    [Fact]
     public async Task CliAgent_OutlivesAKilledOrchestrator_AndANewWorkerFinishesItFromItsSentinel()
     {
         Init();
