@@ -42,6 +42,13 @@ public sealed record OrchestraPaths(string Root)
     /// <summary><c>.orchestra/steps/&lt;step&gt;.timeout</c>: written by the orchestrator when the step ran past its deadline.</summary>
     public string TimeoutFile(string stepId) => Path.Combine(StepsDir, Checked(stepId) + ".timeout");
 
+    /// <summary>
+    /// <c>.orchestra/steps/&lt;step&gt;.handle</c>: written by the orchestrator as soon as it has started the step's process
+    /// (the process handle and the attempt), so that the process is found even if the orchestrator dies before the store
+    /// records the handle.
+    /// </summary>
+    public string HandleFile(string stepId) => Path.Combine(StepsDir, Checked(stepId) + ".handle");
+
     /// <summary><c>.orchestra/plans/&lt;step&gt;.md</c>: the agent's plan for the step.</summary>
     public string PlanFile(string stepId) => Path.Combine(PlansDir, Checked(stepId) + ".md");
 

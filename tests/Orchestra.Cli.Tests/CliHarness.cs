@@ -29,23 +29,18 @@ public sealed class CliHarness : IDisposable
 
     public CliResult RunWithInput(string input, params string[] args) => RunIn(Root, input, args);
 
-    public CliResult RunIn(string cwd, string? input, params string[] args)
+    public CliResult RunIn(string cwd, string? input, params string[] args) => Execute(StartInfo(cwd, args), input, args);
+
+    /// <summary>
+    /// Runs the command through <paramref name="wrapper"/>, a program and its first arguments that end up executing the
+    /// rest of their arguments (the command), for example to start it with an extra file descriptor open.
+    /// </summary>
+    public CliResult RunWrapped(IReadOnlyList<string> wrapper, params string[] args) =>
+        Execute(StartInfo(Root, args, wrapper), null, args);
+
+    private static CliResult Execute(ProcessStartInfo startInfo, string? input, string[] args)
     {
-        var psi = new ProcessStartInfo(System.Environment.ProcessPath!)
-        {
-            WorkingDirectory = cwd,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Dll);
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        psi.Environment.Remove("ORCHESTRA_STORE");
-        foreach (var (k, v) in Environment)
-            psi.Environment[k] = v;
-        using var process = Process.Start(psi)!;
+        using var process = Process.Start(startInfo)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (input is not null)
@@ -57,6 +52,32 @@ public sealed class CliHarness : IDisposable
             throw new TimeoutException($"orchestra {string.Join(' ', args)} did not finish");
         }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the command in the workspace without waiting for it; dispose the result to kill it if it still runs.</summary>
+    public BackgroundCli Start(params string[] args) => new(StartInfo(Root, args), args);
+
+    private ProcessStartInfo StartInfo(string cwd, string[] args, IReadOnlyList<string>? wrapper = null)
+    {
+        var psi = new ProcessStartInfo(wrapper?[0] ?? System.Environment.ProcessPath!)
+        {
+            WorkingDirectory = cwd,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var w in wrapper?.Skip(1) ?? [])
+            psi.ArgumentList.Add(w);
+        if (wrapper is not null)
+            psi.ArgumentList.Add(System.Environment.ProcessPath!);
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        psi.Environment.Remove("ORCHESTRA_STORE");
+        foreach (var (k, v) in Environment)
+            psi.Environment[k] = v;
+        return psi;
     }
 
     public void WriteFile(string relative, string content)

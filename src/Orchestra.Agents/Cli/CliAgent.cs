@@ -23,7 +23,10 @@ namespace Orchestra.Agents.Cli;
 /// process gets the inherited environment, the agent's <c>env:</c> and <c>ORCHESTRA_STEP_ID</c>,
 /// <c>ORCHESTRA_RUN_ID</c>, <c>ORCHESTRA_ATTEMPT</c>, <c>ORCHESTRA_DONE_FILE</c>, <c>ORCHESTRA_ERROR_FILE</c>,
 /// <c>ORCHESTRA_PLAN_FILE</c>, <c>ORCHESTRA_LOG_FILE</c> and <c>ORCHESTRA_WORKDIR</c>. Its handle
-/// (<see cref="CliHandle"/>) is recorded before the agent waits, so that a restarted orchestrator can find it.
+/// (<see cref="CliHandle"/>) is recorded before the agent waits, so that a restarted orchestrator can find it. Because the
+/// store may take a while to record it, the attempt is also announced in <see cref="OrchestraPaths.HandleFile"/> before the
+/// process starts, and the file gets the process handle as soon as there is one: an orchestrator that dies in between
+/// leaves enough for the next one to find the process (or its sentinel) instead of starting the step a second time.
 /// </para>
 /// <para>Results, in this order:</para>
 /// <list type="number">
@@ -150,7 +153,7 @@ public sealed class CliAgent : Agent
         Directory.CreateDirectory(Paths.LogsDir);
         Directory.CreateDirectory(Paths.StepsDir);
         Directory.CreateDirectory(Paths.PlansDir);
-        foreach (var stale in new[] { Paths.DoneFile(stepId), Paths.ErrorFile(stepId), Paths.CancelledFile(stepId), Paths.TimeoutFile(stepId) })
+        foreach (var stale in new[] { Paths.DoneFile(stepId), Paths.ErrorFile(stepId), Paths.CancelledFile(stepId), Paths.TimeoutFile(stepId), Paths.HandleFile(stepId) })
             File.Delete(stale);
 
         var log = Paths.LogFile(stepId);
@@ -186,6 +189,7 @@ public sealed class CliAgent : Agent
 
         File.AppendAllText(log, $"--- orchestra: step {stepId}, attempt {context.Attempt}, {context.Time.GetUtcNow():O} ---\n");
         var offset = new FileInfo(log).Length;
+        WriteHandleFile(stepId, context.Attempt, new CliHandle(0, 0, log, offset));
         var launch = ProcessLauncher.Start(new ProcessStartSpec
         {
             Arguments = argv,
@@ -197,6 +201,7 @@ public sealed class CliAgent : Agent
             return LaunchFailure(argv[0], launch);
 
         var handle = new CliHandle(process.Pid, process.StartTime, log, offset);
+        WriteHandleFile(stepId, context.Attempt, handle);
         try
         {
             await context.SetHandleAsync(handle.ToJson(), cancellationToken).ConfigureAwait(false);
@@ -216,13 +221,15 @@ public sealed class CliAgent : Agent
     /// <summary>
     /// Settles a step whose worker is gone: a sentinel decides if there is one; otherwise a process still running
     /// (same pid and start time) is <see cref="ReconcileStatus.StillRunning"/>, and a dead one is a transient failure.
+    /// When the store has no handle (the worker died before recording it), the handle file of the step's current attempt
+    /// stands in for it; a process it does not name yet is looked for by its environment; a handle found is returned.
     /// Never signals anything.
     /// </summary>
     public override ValueTask<ReconcileResult> ReconcileAsync(StepRecord step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
         if (step.Handle is null)
-            return ValueTask.FromResult(ReconcileResult.NotApplicable);
+            return ValueTask.FromResult(ReconcileUnrecorded(step));
         if (CliHandle.TryParse(step.Handle) is not { } handle)
             return Finished(AgentResult.Transient($"agent '{Name}': the recorded process handle could not be read"));
         if (!Ids.IsValid(step.Id))
@@ -234,6 +241,36 @@ public sealed class CliAgent : Agent
         return Finished(AgentResult.Transient(LostProcessMessage));
 
         static ValueTask<ReconcileResult> Finished(AgentResult r) => ValueTask.FromResult(new ReconcileResult(ReconcileStatus.Finished, r));
+    }
+
+    /// <summary>
+    /// Reconciles an attempt whose worker died before the store recorded a handle, from the attempt's handle file:
+    /// not applicable when there is none (the process was never started); otherwise its sentinel, its process (named
+    /// by the file, or found by its environment when the worker died before writing the pid), or a lost process.
+    /// </summary>
+    private ReconcileResult ReconcileUnrecorded(StepRecord step)
+    {
+        if (!Ids.IsValid(step.Id) || ReadHandleFile(step.Id, step.Attempt) is not { } handle)
+            return ReconcileResult.NotApplicable;
+        if (handle.Pid <= 1 && FindProcess(step.Id, step.Attempt) is { } process)
+            handle = handle with { Pid = process.Pid, Start = process.StartTime };
+        if (ReadSentinel(step.Id, handle) is { } result)
+            return new ReconcileResult(ReconcileStatus.Finished, result);
+        if (handle.Pid > 1 && ProcessProbe.IsAlive(handle.Process))
+            return new ReconcileResult(ReconcileStatus.StillRunning) { Handle = handle.ToJson() };
+        // Announced but not found: it may never have started. The engine treats the attempt as lost.
+        return handle.Pid > 1 ? new ReconcileResult(ReconcileStatus.Finished, AgentResult.Transient(LostProcessMessage)) : ReconcileResult.NotApplicable;
+    }
+
+    /// <summary>The live process that leads its own process group and was started for this step and attempt, if any.</summary>
+    private static ProcessIdentity? FindProcess(string stepId, int attempt)
+    {
+        var matches = ProcessProbe.FindGroupLeaders(
+        [
+            $"ORCHESTRA_STEP_ID={stepId}",
+            $"ORCHESTRA_ATTEMPT={attempt.ToString(CultureInfo.InvariantCulture)}",
+        ]);
+        return matches.Count == 1 ? matches[0] : null;
     }
 
     /// <summary>
@@ -469,6 +506,54 @@ public sealed class CliAgent : Agent
     }
 
     private string Relative(string path) => Path.GetRelativePath(Paths.Root, path);
+
+    /// <summary>
+    /// Writes <see cref="OrchestraPaths.HandleFile"/>: the handle's JSON with the attempt it belongs to. Before the process
+    /// starts, its pid and start time are 0.
+    /// </summary>
+    private void WriteHandleFile(string stepId, int attempt, CliHandle handle)
+    {
+        var json = new JsonObject
+        {
+            ["attempt"] = attempt,
+            ["pid"] = handle.Pid,
+            ["start"] = handle.Start,
+            ["log"] = handle.Log,
+            ["offset"] = handle.Offset,
+        };
+        var file = Paths.HandleFile(stepId);
+        try
+        {
+            File.WriteAllText(file + ".tmp", json.ToJsonString());
+            File.Move(file + ".tmp", file, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The store's record is what counts; the file only narrows the moment a crash could lose the process.
+        }
+    }
+
+    /// <summary>
+    /// The handle in <see cref="OrchestraPaths.HandleFile"/> when it was written for <paramref name="attempt"/>, else null.
+    /// Its pid is 0 when the file was written before the process started.
+    /// </summary>
+    private CliHandle? ReadHandleFile(string stepId, int attempt)
+    {
+        if (ReadSmall(Paths.HandleFile(stepId)) is not { } text)
+            return null;
+        try
+        {
+            if (JsonNode.Parse(text) is not JsonObject o || o["attempt"] is not JsonValue a || !a.TryGetValue<int>(out var written) || written != attempt)
+                return null;
+            var log = o["log"] is JsonValue l && l.TryGetValue<string>(out var path) ? path : "";
+            var offset = o["offset"] is JsonValue off && off.TryGetValue<long>(out var value) ? value : 0;
+            return CliHandle.TryParse(text) ?? new CliHandle(0, 0, log, offset);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string ErrorTail(CliHandle handle)
     {

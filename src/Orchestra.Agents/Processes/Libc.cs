@@ -110,6 +110,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)]
     public static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
 
+    /// <summary>glibc 2.34 and later.</summary>
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_addclosefrom_np(void* actions, int from);
+
     [LibraryImport(Lib)]
     public static partial int posix_spawnp(int* pid, byte* file, void* actions, void* attr, byte** argv, byte** envp);
 

@@ -36,6 +36,7 @@ public sealed record LaunchResult(ProcessIdentity? Process, int Errno = 0, strin
 /// <item>leads its own session and process group (<c>POSIX_SPAWN_SETSID</c>, falling back to a new process group), so that the whole tree can be signalled at once;</item>
 /// <item>writes standard output and standard error straight to a file in append mode and reads standard input from <c>/dev/null</c>:
 /// no pipe ties it to this process, so it keeps running and logging if the orchestrator dies;</item>
+/// <item>gets no other file descriptor (glibc 2.34 or later): none this process inherited without close-on-exec reaches it;</item>
 /// <item>starts with default signal dispositions and an empty signal mask, whatever this process ignores or blocks.</item>
 /// </list>
 /// The orchestrator remains the parent: wait for the child with <see cref="ChildProcess.TryReap"/>.
@@ -114,6 +115,15 @@ public static unsafe class ProcessLauncher
             Check(Libc.posix_spawn_file_actions_addopen(actions, 0, devNull, Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
             Check(Libc.posix_spawn_file_actions_addopen(actions, 1, output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
             Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+            try
+            {
+                // The child outlives this process: it must not keep the pipes, locks or sockets this process inherited.
+                Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // glibc before 2.34: descriptors opened without close-on-exec reach the child.
+            }
             try
             {
                 Check(Libc.posix_spawn_file_actions_addchdir_np(actions, cwd), "posix_spawn_file_actions_addchdir_np");

@@ -66,6 +66,61 @@ public static class ProcessProbe
     /// <summary>True when the process <paramref name="process"/> names is running. Zombies count as dead.</summary>
     public static bool IsAlive(ProcessIdentity process) => IsAlive(process.Pid, process.StartTime);
 
+    /// <summary>
+    /// The live processes that lead their own process group and whose environment holds every one of
+    /// <paramref name="entries"/> (<c>NAME=value</c>, exactly). Processes whose environment cannot be read are skipped.
+    /// </summary>
+    public static IReadOnlyList<ProcessIdentity> FindGroupLeaders(IReadOnlyCollection<string> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var wanted = entries.Select(e => System.Text.Encoding.UTF8.GetBytes(e + "\0")).ToList();
+        var found = new List<ProcessIdentity>();
+        IEnumerable<string> directories;
+        try
+        {
+            directories = Directory.EnumerateDirectories("/proc");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return found;
+        }
+        foreach (var entry in directories)
+        {
+            if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                continue;
+            if (Read(pid) is not { } stat || stat.HasExited || stat.ProcessGroup != pid)
+                continue;
+            byte[] environment;
+            try
+            {
+                environment = File.ReadAllBytes(Path.Combine(entry, "environ"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (wanted.All(w => HasEntry(environment, w)))
+                found.Add(new ProcessIdentity(pid, stat.StartTime));
+        }
+        return found;
+
+        // An entry starts the block or follows the NUL that ends the previous one.
+        static bool HasEntry(ReadOnlySpan<byte> environment, ReadOnlySpan<byte> entry)
+        {
+            for (var from = 0; from < environment.Length;)
+            {
+                var at = environment[from..].IndexOf(entry);
+                if (at < 0)
+                    return false;
+                at += from;
+                if (at == 0 || environment[at - 1] == 0)
+                    return true;
+                from = at + 1;
+            }
+            return false;
+        }
+    }
+
     /// <summary>The pids of the processes of group <paramref name="processGroup"/> that have not exited (zombies are left out).</summary>
     public static IReadOnlyList<int> LiveGroupMembers(int processGroup)
     {

@@ -44,7 +44,7 @@ internal static class CleanCommand
             return 0;
         var paths = ctx.Workspace.Paths;
         var count = 0;
-        foreach (var path in new[] { paths.LogFile(stepId), paths.PlanFile(stepId), paths.DoneFile(stepId), paths.ErrorFile(stepId), paths.CancelledFile(stepId), paths.TimeoutFile(stepId) })
+        foreach (var path in new[] { paths.LogFile(stepId), paths.PlanFile(stepId), paths.DoneFile(stepId), paths.ErrorFile(stepId), paths.CancelledFile(stepId), paths.TimeoutFile(stepId), paths.HandleFile(stepId) })
         {
             if (!File.Exists(path)) continue;
             File.Delete(path);

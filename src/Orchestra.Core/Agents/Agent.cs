@@ -18,6 +18,13 @@ public readonly record struct ReconcileResult(ReconcileStatus Status, AgentResul
 {
     /// <summary>Nothing to reconcile.</summary>
     public static ReconcileResult NotApplicable => new(ReconcileStatus.NotApplicable);
+
+    /// <summary>
+    /// A handle the agent found for external work of the step's current attempt that the step has no record of (its
+    /// worker died after starting the work and before recording the handle), or null. The engine records it when it
+    /// adopts the work.
+    /// </summary>
+    public string? Handle { get; init; }
 }
 
 /// <summary>

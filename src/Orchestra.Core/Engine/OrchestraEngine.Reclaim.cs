@@ -51,23 +51,26 @@ public sealed partial class OrchestraEngine
         {
             var agent = FindAgent(step.Agent);
             AgentResult? result = null;
-            if (step.Handle is not null && agent is not null)
+            // A detached agent is asked even without a recorded handle: its worker may have died after starting the
+            // work and before recording it, and the work must be found rather than started a second time.
+            if (agent is not null && (step.Handle is not null || agent.IsDetached))
             {
                 var found = await agent.ReconcileAsync(step, cancellationToken).ConfigureAwait(false);
+                var handle = found.Handle ?? step.Handle;
                 if (found.Status == ReconcileStatus.Finished)
                 {
                     result = found.Result;
                 }
-                else if (found.Status == ReconcileStatus.StillRunning)
+                else if (found.Status == ReconcileStatus.StillRunning && handle is not null)
                 {
                     if (step.DeadlineAt is { } deadline && deadline < now)
                     {
-                        await agent.TerminateAsync(step.Handle, cancellationToken).ConfigureAwait(false);
+                        await agent.TerminateAsync(handle, cancellationToken).ConfigureAwait(false);
                         result = AgentResult.Timeout($"timed out after {step.Timeout?.TotalSeconds ?? 0:0.#}s");
                     }
                     else
                     {
-                        if (adopter is not null && await AdoptAsync(step, adopter, cancellationToken).ConfigureAwait(false) is { } taken)
+                        if (adopter is not null && await AdoptAsync(step, adopter, handle, cancellationToken).ConfigureAwait(false) is { } taken)
                             adopted.Add(taken);
                         continue;
                     }
@@ -144,14 +147,14 @@ public sealed partial class OrchestraEngine
         }, ct).ConfigureAwait(false);
     }
 
-    private async ValueTask<StepRecord?> AdoptAsync(StepRecord step, string adopter, CancellationToken ct)
+    private async ValueTask<StepRecord?> AdoptAsync(StepRecord step, string adopter, string handle, CancellationToken ct)
     {
         return await TransactAsync(async tx =>
         {
             var current = await tx.Store.GetStepAsync(step.Id, ct).ConfigureAwait(false);
             if (!Holds(current, step.LeaseOwner ?? "", step.Attempt))
                 return null;
-            var taken = current! with { LeaseOwner = adopter, LeaseExpiresAt = tx.Now + Options.LeaseDuration };
+            var taken = current! with { LeaseOwner = adopter, LeaseExpiresAt = tx.Now + Options.LeaseDuration, Handle = handle };
             await tx.Store.UpdateStepAsync(taken, ct).ConfigureAwait(false);
             await tx.AppendAsync(EventTypes.Agent, step.RunId, step.Id, new JsonObject { ["kind"] = "adopted", ["worker"] = adopter, ["previous"] = step.LeaseOwner }, ct).ConfigureAwait(false);
             return taken;

@@ -305,6 +305,73 @@ public sealed class CliAgentProcessTests : CliTestBase
     }
 
     [Fact]
+    public async Task AProcessTheStoreNeverRecorded_IsFoundThroughTheHandleFileOfItsAttempt()
+    {
+        var go = Path.Combine(Root, "go");
+        var options = new CliAgentOptions
+        {
+            Command = ["/bin/sh", "-c", $"while [ ! -f '{go}' ]; do sleep 0.05; done; printf finished > \"$ORCHESTRA_DONE_FILE\""],
+        };
+        using var abandon = new CancellationTokenSource();
+        var h = NewHarness(storeNeverAnswers: true);
+        var abandoned = h.InvokeAsync(Agent(options), abandon.Token);
+        await WaitUntilAsync(() => File.Exists(Paths.HandleFile(h.Step.Id)) && CliHandle.TryParse(File.ReadAllText(Paths.HandleFile(h.Step.Id))) is not null, "the handle file");
+        var restarted = Agent(options);
+
+        var found = await restarted.ReconcileAsync(h.Step);
+        Assert.Equal(ReconcileStatus.StillRunning, found.Status);
+        var handle = Assert.IsType<CliHandle>(CliHandle.TryParse(found.Handle));
+        Assert.True(ProcessProbe.IsAlive(handle.Process));
+        Assert.Equal(ReconcileStatus.NotApplicable, (await restarted.ReconcileAsync(h.Step with { Attempt = 2 })).Status);
+
+        await File.WriteAllTextAsync(go, "");
+        await WaitUntilAsync(() => IsGone(handle.Process), "the agent to finish");
+        found = await restarted.ReconcileAsync(h.Step);
+        Assert.Equal(ReconcileStatus.Finished, found.Status);
+        Assert.Equal("finished", found.Result!.Output);
+
+        await abandon.CancelAsync();
+        Assert.Equal(AgentOutcome.Cancelled, (await abandoned).Outcome);
+    }
+
+    [Fact]
+    public async Task AnAnnouncedAttemptWithoutAPid_IsFoundByTheEnvironmentOfItsProcess()
+    {
+        // What a worker leaves when it dies between announcing the attempt and writing the pid it started.
+        var step = NewStep();
+        Directory.CreateDirectory(Paths.StepsDir);
+        var log = Path.Combine(Root, "agent.log");
+        await File.WriteAllTextAsync(Paths.HandleFile(step.Id), $$"""{"attempt":1,"pid":0,"start":0,"log":"{{log}}","offset":0}""");
+        var launch = ProcessLauncher.Start(new ProcessStartSpec
+        {
+            Arguments = ["sleep", "1000"],
+            Environment = new Dictionary<string, string>
+            {
+                ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
+                ["ORCHESTRA_STEP_ID"] = step.Id,
+                ["ORCHESTRA_ATTEMPT"] = "1",
+            },
+            WorkingDirectory = Root,
+            OutputFile = log,
+        });
+        var process = Assert.NotNull(launch.Process);
+        Track(process);
+        var agent = Sh("true", grace: TimeSpan.Zero);
+
+        var found = await agent.ReconcileAsync(step);
+        Assert.Equal(ReconcileStatus.StillRunning, found.Status);
+        Assert.Equal(process, CliHandle.TryParse(found.Handle)!.Process);
+
+        await agent.TerminateAsync(found.Handle!);
+        // Announced, but neither a process nor a sentinel: nothing shows it ever ran.
+        Assert.Equal(ReconcileStatus.NotApplicable, (await agent.ReconcileAsync(step)).Status);
+        await File.WriteAllTextAsync(Paths.DoneFile(step.Id), "done before the worker came back");
+        found = await agent.ReconcileAsync(step);
+        Assert.Equal(ReconcileStatus.Finished, found.Status);
+        Assert.Equal("done before the worker came back", found.Result!.Output);
+    }
+
+    [Fact]
     public async Task ReconcileReadsAnErrorSentinelLeftBehind()
     {
         var h = NewHarness();

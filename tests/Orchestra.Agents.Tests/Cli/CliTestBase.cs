@@ -86,7 +86,7 @@ public abstract class CliTestBase : IAsyncLifetime
             GracePeriod = grace ?? TimeSpan.FromSeconds(2),
         });
 
-    protected Harness NewHarness(StepRecord? step = null) => new(this, step ?? NewStep());
+    protected Harness NewHarness(StepRecord? step = null, bool storeNeverAnswers = false) => new(this, step ?? NewStep(), storeNeverAnswers);
 
     protected async Task<AgentResult> RunAsync(CliAgent agent, StepRecord? step = null)
     {
@@ -110,13 +110,16 @@ public abstract class CliTestBase : IAsyncLifetime
 
     protected static bool IsGone(ProcessIdentity p) => !ProcessProbe.IsAlive(p);
 
-    /// <summary>One invocation: a fake context that records the handle and the events.</summary>
+    /// <summary>
+    /// One invocation: a fake context that records the handle and the events. With <c>storeNeverAnswers</c>, recording
+    /// the handle never completes (until the invocation is cancelled), as when the worker dies while the store is busy.
+    /// </summary>
     protected sealed class Harness
     {
         private readonly CliTestBase _owner;
         private readonly TaskCompletionSource<string> _handle = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Harness(CliTestBase owner, StepRecord step)
+        public Harness(CliTestBase owner, StepRecord step, bool storeNeverAnswers = false)
         {
             _owner = owner;
             Step = step;
@@ -126,12 +129,13 @@ public abstract class CliTestBase : IAsyncLifetime
                     lock (Events)
                         Events.Add(e);
                 },
-                setHandle: (h, _) =>
+                setHandle: async (h, ct) =>
                 {
                     if (CliHandle.TryParse(h) is { } parsed)
                         _owner.Track(parsed.Process);
+                    if (storeNeverAnswers)
+                        await Task.Delay(Timeout.Infinite, ct);
                     _handle.TrySetResult(h);
-                    return ValueTask.CompletedTask;
                 });
         }
 
