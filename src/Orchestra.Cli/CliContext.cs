@@ -56,7 +56,7 @@ internal sealed class CliContext : IAsyncDisposable
         {
             // Pipes and CI logs have no width: keep rows on one line.
             console.Profile.Capabilities.Ansi = false;
-            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 40 ? columns : 200;
+            console.Profile.Width = Width;
         }
         return console;
     }
@@ -83,6 +83,18 @@ internal sealed class CliContext : IAsyncDisposable
 
     /// <summary>The clock; reading it needs no configuration, so read-only commands stay fast.</summary>
     public TimeProvider Time { get; } = TimeProvider.System;
+
+    /// <summary>Colours are used when the output is a terminal and --no-color / NO_COLOR are not set.</summary>
+    public bool UseAnsi => !NoColor && !System.Console.IsOutputRedirected;
+
+    /// <summary>The width tables may use: the terminal's, else COLUMNS, else 200.</summary>
+    public int Width => !System.Console.IsOutputRedirected && System.Console.WindowWidth > 40
+        ? System.Console.WindowWidth
+        : int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 40 ? columns : 200;
+
+    /// <summary>Writes the status table of <paramref name="steps"/>.</summary>
+    public void WriteTable(IEnumerable<StepRecord> steps) =>
+        Out.Write(Rendering.StepView.Table(steps, Time.GetUtcNow(), UseAnsi, Width));
 
     /// <summary>Turns a full id or a unique prefix into a full id.</summary>
     public async Task<string> ResolveIdAsync(string text, CancellationToken cancellationToken)

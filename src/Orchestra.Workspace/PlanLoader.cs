@@ -10,50 +10,50 @@ namespace Orchestra.Workspace;
 public sealed record PlanTask
 {
     /// <summary>Unique id within the plan.</summary>
-    public string? Id { get; init; }
+    public string? Id { get; set; }
 
     /// <summary>The agent.</summary>
-    public string? Agent { get; init; }
+    public string? Agent { get; set; }
 
     /// <summary>The prompt.</summary>
-    public string? Prompt { get; init; }
+    public string? Prompt { get; set; }
 
     /// <summary>Ids of tasks (in this plan) or steps (already queued) it waits for.</summary>
-    public IReadOnlyList<string> DependsOn { get; init; } = [];
+    public IReadOnlyList<string> DependsOn { get; set; } = [];
 
     /// <summary>Higher runs first.</summary>
-    public int Priority { get; init; }
+    public int Priority { get; set; }
 
     /// <summary>Time allowed per attempt.</summary>
-    public TimeSpan? Timeout { get; init; }
+    public TimeSpan? Timeout { get; set; }
 
     /// <summary>Attempts allowed; the workspace default when absent.</summary>
-    public int? MaxAttempts { get; init; }
+    public int? MaxAttempts { get; set; }
 
     /// <summary>What happens when a dependency fails.</summary>
-    public DependencyFailurePolicy? OnDependencyFailure { get; init; }
+    public DependencyFailurePolicy? OnDependencyFailure { get; set; }
 }
 
 /// <summary>A plan file: a dependency graph of tasks submitted in one go.</summary>
 public sealed record PlanFile
 {
     /// <summary>A name for the run; the file name by default.</summary>
-    public string? Name { get; init; }
+    public string? Name { get; set; }
 
     /// <summary>A description.</summary>
-    public string? Description { get; init; }
+    public string? Description { get; set; }
 
     /// <summary>Most tasks of this plan running at once.</summary>
-    public int? MaxParallel { get; init; }
+    public int? MaxParallel { get; set; }
 
     /// <summary>What dependants of a failed task do.</summary>
-    public DependencyFailurePolicy? OnDependencyFailure { get; init; }
+    public DependencyFailurePolicy? OnDependencyFailure { get; set; }
 
     /// <summary>Initial state document.</summary>
-    public JsonObject? State { get; init; }
+    public JsonObject? State { get; set; }
 
     /// <summary>The tasks.</summary>
-    public IReadOnlyList<PlanTask> Tasks { get; init; } = [];
+    public IReadOnlyList<PlanTask> Tasks { get; set; } = [];
 }
 
 /// <summary>Reads and checks plan files. Every problem is reported with its position before anything is written.</summary>

@@ -6,39 +6,39 @@ namespace Orchestra.Workspace;
 public sealed record RetryConfig
 {
     /// <summary>Delay before the second attempt. <value>The default value is 1s.</value></summary>
-    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Longest delay. <value>The default value is 5m.</value></summary>
-    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Growth per attempt. <value>The default value is 2.</value></summary>
-    public double Multiplier { get; init; } = 2;
+    public double Multiplier { get; set; } = 2;
 
     /// <summary>Random spread, 0 to 1. <value>The default value is 0.2.</value></summary>
-    public double Jitter { get; init; } = 0.2;
+    public double Jitter { get; set; } = 0.2;
 }
 
 /// <summary><c>.orchestra/config.yaml</c>: workspace-wide defaults.</summary>
 public sealed record WorkspaceConfig
 {
     /// <summary>Steps a <c>run</c> or <c>worker</c> executes at once. <value>The default value is 4.</value></summary>
-    public int Parallel { get; init; } = 4;
+    public int Parallel { get; set; } = 4;
 
     /// <summary>Lease length; a worker that stops heartbeating loses its steps after this. <value>The default value is 30s.</value></summary>
-    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often workers look for work queued elsewhere. <value>The default value is 200ms.</value></summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Most running steps across all workers, or null for no limit.</summary>
-    public int? GlobalLimit { get; init; }
+    public int? GlobalLimit { get; set; }
 
     /// <summary>Default for <c>start</c> and plans. <value>The default value is 1.</value></summary>
-    public int MaxAttempts { get; init; } = 1;
+    public int MaxAttempts { get; set; } = 1;
 
     /// <summary>What dependants of a failed step do. <value>The default value is fail.</value></summary>
-    public DependencyFailurePolicy OnDependencyFailure { get; init; } = DependencyFailurePolicy.Fail;
+    public DependencyFailurePolicy OnDependencyFailure { get; set; } = DependencyFailurePolicy.Fail;
 
     /// <summary>Backoff between attempts.</summary>
-    public RetryConfig Retry { get; init; } = new();
+    public RetryConfig Retry { get; set; } = new();
 }

@@ -4,6 +4,7 @@ namespace Orchestra.Agents.Cli;
 public enum CliCompletion
 {
     /// <summary>A sentinel file (<c>.done</c> or <c>.error</c>) decides if the agent wrote one; otherwise the exit code does. The default.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("exit_or_sentinel")]
     ExitOrSentinel,
     /// <summary>Only the exit code decides; sentinel files are ignored while the orchestrator watches the process.</summary>
     Exit,
@@ -19,16 +20,16 @@ public sealed record CliAgentOptions
     /// <c>{attempt}</c>, <c>{workdir}</c> and <c>{log}</c>, which are substituted within that element: an element
     /// stays one argument whatever the values hold, and no shell ever parses the command.
     /// </summary>
-    public required IReadOnlyList<string> Command { get; init; }
+    public required IReadOnlyList<string> Command { get; set; }
 
     /// <summary>Environment variables added to the inherited environment; values may hold the same placeholders as <see cref="Command"/>.</summary>
-    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Env { get; set; } = new Dictionary<string, string>();
 
     /// <summary>The working directory, relative to the workspace root (or absolute); it must be inside the workspace and exist. Null: the workspace root.</summary>
-    public string? Cwd { get; init; }
+    public string? Cwd { get; set; }
 
     /// <summary>How the outcome is decided.</summary>
-    public CliCompletion Completion { get; init; } = CliCompletion.ExitOrSentinel;
+    public CliCompletion Completion { get; set; } = CliCompletion.ExitOrSentinel;
 
     /// <summary>
     /// A template file (relative to the workspace root, or absolute) whose <c>{prompt}</c>, <c>{step_id}</c>,
@@ -36,13 +37,13 @@ public sealed record CliAgentOptions
     /// the sentinel protocol. Null: the prompt is passed as is, except under <see cref="CliCompletion.Sentinel"/>, where
     /// <see cref="CliAgent.DefaultProtocolPrompt"/> is used.
     /// </summary>
-    public string? PromptTemplate { get; init; }
+    public string? PromptTemplate { get; set; }
 
     /// <summary>How long a stopped process gets between SIGTERM and SIGKILL.</summary>
-    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Most steps of this agent that may run at once, or null for no limit.</summary>
-    public int? MaxConcurrency { get; init; }
+    public int? MaxConcurrency { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> when the options cannot work.</summary>
     public void Validate()

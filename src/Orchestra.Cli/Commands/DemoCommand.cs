@@ -39,7 +39,7 @@ internal static class DemoCommand
             ctx.Out.WriteLine($"submitted run {submission.Run.Id} ({submission.Steps.Count} tasks)");
             var code = await RunCommand.ExecuteAsync(ctx, untilIdle: true, ctx.Parse.GetValue(Parallel), quiet: false, ct);
             var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = submission.Run.Id }, ct);
-            ctx.Console.Write(StepView.Table(steps, ctx.Time.GetUtcNow()));
+            ctx.WriteTable(steps);
             var run = await ctx.Store.GetRunAsync(submission.Run.Id, ct);
             ctx.Out.WriteLine($"run {run!.Id} {run.Status.ToString().ToLowerInvariant()}; explore it with: cd {root} && orchestra status {run.Id}");
             return code;

@@ -42,7 +42,7 @@ internal static class StatusCommand
                 ctx.Out.WriteLine("No steps yet. Queue one with: orchestra start <agent> \"<prompt>\"");
                 return ExitCodes.Success;
             }
-            ctx.Console.Write(StepView.Table(steps, now));
+            ctx.WriteTable(steps);
             var summary = await ctx.Store.SummarizeAsync(null, ct);
             var total = summary.Counts.Values.Sum();
             var parts = summary.Counts.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key.ToWire()}");
@@ -79,7 +79,7 @@ internal static class StatusCommand
             ctx.Console.MarkupLine($"run [bold]{run.Id}[/] {Markup.Escape(run.Name)} ({run.Kind}) [{StepView.Colour(run.Status)}]{run.Status.ToWire()}[/]  tokens {StepView.Tokens(usage)}  cost {StepView.Cost(usage)}");
             if (run.Error is not null)
                 ctx.Console.MarkupLine($"[red]{Markup.Escape(run.Error)}[/]");
-            ctx.Console.Write(StepView.Table(steps, now));
+            ctx.WriteTable(steps);
             return ExitCodes.Success;
         }
         var step = (await ctx.Store.GetStepAsync(id, ct))!;
@@ -126,7 +126,7 @@ internal static class StatusCommand
                     while (!ct.IsCancellationRequested)
                     {
                         var steps = await ctx.Store.ListStepsAsync(new StepQuery { Limit = Math.Max(10, Console.WindowHeight - 6) }, ct);
-                        live.UpdateTarget(StepView.Table(steps, time.GetUtcNow()));
+                        live.UpdateTarget(new Text(StepView.Table(steps, time.GetUtcNow(), ansi: false, ctx.Width)));
                         if (untilIdle && await IsIdleAsync(ctx, ct)) break;
                         await Task.Delay(interval, time, ct);
                     }

@@ -116,31 +116,23 @@ internal static class StepView
         ["state"] = r.State.DeepClone(),
     };
 
-    public static Table Table(IEnumerable<StepRecord> steps, DateTimeOffset now)
+    /// <summary>The status table as text: box-drawn, coloured when <paramref name="ansi"/> is set.</summary>
+    public static string Table(IEnumerable<StepRecord> steps, DateTimeOffset now, bool ansi, int width)
     {
-        var table = new Table().Border(TableBorder.Rounded);
-        table.AddColumn("ID");
-        table.AddColumn("RUN");
-        table.AddColumn("NAME");
-        table.AddColumn("AGENT");
-        table.AddColumn("STATUS");
-        table.AddColumn(new TableColumn("ATT").RightAligned());
-        table.AddColumn(new TableColumn("TIME").RightAligned());
-        table.AddColumn(new TableColumn("TOKENS").RightAligned());
-        table.AddColumn(new TableColumn("COST").RightAligned());
+        var table = new TextTable("ID", "RUN", "NAME", "AGENT", "STATUS", ">ATT", ">TIME", ">TOKENS", ">COST");
         foreach (var s in steps)
         {
             table.AddRow(
-                s.Id,
-                s.RunId,
-                Spectre.Console.Markup.Escape(Short(s.Name, 24)),
-                Spectre.Console.Markup.Escape(s.Agent),
-                Markup(s.Status),
-                $"{s.Attempt}/{s.MaxAttempts}",
-                Duration(s, now) is { } t ? Durations.Format(t) : "-",
-                Tokens(s.Usage),
-                Cost(s.Usage));
+                (s.Id, null),
+                (s.RunId, null),
+                (Short(s.Name, 24), null),
+                (s.Agent, null),
+                ($"{Icon(s.Status)} {s.Status.ToWire()}", Colour(s.Status)),
+                ($"{s.Attempt}/{s.MaxAttempts}", null),
+                (Duration(s, now) is { } t ? Durations.Format(t) : "-", null),
+                (Tokens(s.Usage), null),
+                (Cost(s.Usage), null));
         }
-        return table;
+        return table.Render(ansi, width);
     }
 }

@@ -9,23 +9,8 @@ namespace Orchestra.Workspace.Yaml;
 /// <summary>Binds a part of a YAML file to an options record (snake_case keys, durations as text), with positioned errors.</summary>
 public static class SpecBinder
 {
-    /// <summary>The serializer settings used for definition files: snake_case, unknown keys refused.</summary>
-    public static JsonSerializerOptions Options { get; } = CreateOptions();
-
-    private static JsonSerializerOptions CreateOptions()
-    {
-        var o = new JsonSerializerOptions
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-            NumberHandling = JsonNumberHandling.AllowReadingFromString,
-            RespectNullableAnnotations = true,
-        };
-        o.Converters.Add(new DurationConverter());
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
-        o.MakeReadOnly(populateMissingResolver: true);
-        return o;
-    }
+    /// <summary>The serializer settings used for definition files: snake_case, unknown keys refused, durations as text.</summary>
+    public static JsonSerializerOptions Options => DefinitionJsonContext.Default.Options;
 
     /// <summary>
     /// Binds <paramref name="node"/> (found at <paramref name="jsonPath"/> in <paramref name="source"/>) to <typeparamref name="T"/>.
@@ -79,8 +64,10 @@ public static class SpecBinder
         return (cut > 0 ? message[..cut] : message).Replace("The JSON value", "The value", StringComparison.Ordinal);
     }
 
-    private sealed class DurationConverter : JsonConverter<TimeSpan>
+    /// <summary>Reads durations written as text (<c>30s</c>) or as seconds.</summary>
+    public sealed class DurationConverter : JsonConverter<TimeSpan>
     {
+        /// <inheritdoc />
         public override TimeSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType == JsonTokenType.Number)
@@ -91,6 +78,7 @@ public static class SpecBinder
             throw new JsonException($"'{text}' is not a duration: use forms like 500ms, 30s, 20m, 1h30m or 7d.");
         }
 
+        /// <inheritdoc />
         public override void Write(Utf8JsonWriter writer, TimeSpan value, JsonSerializerOptions options) =>
             writer.WriteStringValue(Durations.Format(value));
     }
