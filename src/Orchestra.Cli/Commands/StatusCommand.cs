@@ -24,7 +24,13 @@ internal static class StatusCommand
         var command = new Command("status", "Show steps: id, run, agent, status, attempts, duration, tokens, cost.") { Id, AsJson, All };
         command.SetAction(async (ctx, ct) =>
         {
-            await ReconcileAsync(ctx, ct);
+            var summary = await ctx.Store.SummarizeAsync(null, ct);
+            if (summary[StepStatus.Running] > 0)
+            {
+                // Settle steps whose worker died (sentinel files, dead processes) so status never shows a ghost.
+                await ctx.Engine.ReclaimAsync(adopter: null, ct);
+                summary = await ctx.Store.SummarizeAsync(null, ct);
+            }
             var id = ctx.Parse.GetValue(Id);
             var json = ctx.Parse.GetValue(AsJson);
             if (id is not null)
@@ -43,7 +49,6 @@ internal static class StatusCommand
                 return ExitCodes.Success;
             }
             ctx.WriteTable(steps);
-            var summary = await ctx.Store.SummarizeAsync(null, ct);
             var total = summary.Counts.Values.Sum();
             var parts = summary.Counts.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key.ToWire()}");
             var shown = total > steps.Count ? $" (showing the latest {steps.Count}; --all for every one)" : "";
@@ -51,14 +56,6 @@ internal static class StatusCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>Settles steps whose worker died (sentinel files, dead processes) so status never shows a ghost.</summary>
-    private static async Task ReconcileAsync(CliContext ctx, CancellationToken ct)
-    {
-        var summary = await ctx.Store.SummarizeAsync(null, ct);
-        if (summary[StepStatus.Running] > 0)
-            await ctx.Engine.ReclaimAsync(adopter: null, ct);
     }
 
     private static async Task<int> ShowOneAsync(CliContext ctx, string id, bool json, CancellationToken ct)
