@@ -16,7 +16,9 @@ return mode switch
 
 static int RunMicro(string[] rest)
 {
-    BenchmarkSwitcher.FromAssembly(typeof(StoreBenchmarks).Assembly).Run(rest.Length == 0 ? ["--filter", "*"] : rest);
+    // In process: the benchmark runs from any directory, without generating and building a project.
+    string[] defaults = ["--filter", "*", "--inProcess"];
+    BenchmarkSwitcher.FromAssembly(typeof(StoreBenchmarks).Assembly).Run(rest.Length == 0 ? defaults : [.. rest, "--inProcess"]);
     return 0;
 }
 
