@@ -109,6 +109,8 @@ internal static class RunCommand
             }
         }
 
+        private static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
         private void Line(string colour, string text)
         {
             if (ctx.NoColor || !ctx.Console.Profile.Capabilities.Ansi)
@@ -120,8 +122,9 @@ internal static class RunCommand
         public void Summarize(WorkerSummary summary, TimeSpan elapsed)
         {
             var rate = elapsed.TotalSeconds > 0 ? summary.Started / elapsed.TotalSeconds : 0;
-            var text = string.Create(CultureInfo.InvariantCulture,
-                $"{summary.Started} attempts: {summary.Succeeded} succeeded, {summary.Unsuccessful} unsuccessful in {Durations.Format(elapsed)} ({rate:0} steps/s)");
+            var text = $"{Plural(summary.Started, "attempt")}: {summary.Succeeded} succeeded, {summary.Unsuccessful} unsuccessful in {Durations.Format(elapsed)}";
+            if (summary.Started >= 100)
+                text += string.Create(CultureInfo.InvariantCulture, $" ({rate:0} steps/s)");
             if (!_usage.IsEmpty)
                 text += $"; {StepView.Tokens(_usage)} tokens, {StepView.Cost(_usage)}";
             ctx.Error.WriteLine(text);

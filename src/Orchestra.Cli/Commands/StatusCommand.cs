@@ -52,7 +52,7 @@ internal static class StatusCommand
             var total = summary.Counts.Values.Sum();
             var parts = summary.Counts.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key.ToWire()}");
             var shown = total > steps.Count ? $" (showing the latest {steps.Count}; --all for every one)" : "";
-            ctx.Out.WriteLine($"{total} steps: {string.Join(", ", parts)}{shown}");
+            ctx.Out.WriteLine($"{total} {(total == 1 ? "step" : "steps")}: {string.Join(", ", parts)}{shown}");
             return ExitCodes.Success;
         });
         return command;
