@@ -81,6 +81,9 @@ internal sealed class CliContext : IAsyncDisposable
 
     public OrchestraEngine Engine => _engine ??= Workspace.CreateEngine(Store, Time);
 
+    /// <summary>An engine for commands that only submit work: the worker settings are not read.</summary>
+    public OrchestraEngine SubmissionEngine => _engine ??= Workspace.CreateEngine(Store, Time, configured: false);
+
     /// <summary>The clock; reading it needs no configuration, so read-only commands stay fast.</summary>
     public TimeProvider Time { get; } = TimeProvider.System;
 

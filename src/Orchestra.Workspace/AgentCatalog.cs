@@ -58,6 +58,21 @@ public sealed class AgentCatalog : IAgentResolver
     public Agent Get(string name) => Find(name) ?? throw new OrchestraException(UnknownMessage(name), ErrorKind.NotFound);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// An agent file that passed its checks and has not changed since is trusted without being parsed again;
+    /// otherwise the agent is built, and an invalid definition throws with its position.
+    /// </remarks>
+    public bool Contains(string name)
+    {
+        if (!Ids.IsValidName(name))
+            return false;
+        var path = System.IO.Path.Combine(_workspace.AgentsDir, name + ".yaml");
+        if (!File.Exists(path))
+            return false;
+        return _workspace.Checked.Lookup("agent:" + name, path) is not null || Find(name) is not null;
+    }
+
+    /// <inheritdoc />
     /// <remarks>Returns null only for an agent that does not exist; an invalid definition throws.</remarks>
     public Agent? Find(string name)
     {
@@ -67,8 +82,12 @@ public sealed class AgentCatalog : IAgentResolver
                 return cached;
         }
         Agent? agent = null;
-        if (Ids.IsValidName(name) && File.Exists(System.IO.Path.Combine(_workspace.AgentsDir, name + ".yaml")))
+        var path = System.IO.Path.Combine(_workspace.AgentsDir, name + ".yaml");
+        if (Ids.IsValidName(name) && File.Exists(path))
+        {
             agent = AgentKinds.Build(Definition(name), _workspace);
+            _workspace.Checked.Record("agent:" + name, path);
+        }
         lock (_lock)
             _agents[name] = agent;
         return agent;

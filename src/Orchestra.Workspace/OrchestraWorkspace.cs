@@ -24,6 +24,7 @@ public sealed class OrchestraWorkspace
         Root = Path.GetFullPath(root);
         Paths = new OrchestraPaths(Root);
         Agents = new AgentCatalog(this);
+        Checked = new CheckedDefinitions(Paths.StateDir);
     }
 
     /// <summary>The workspace directory (the parent of <c>.orchestra/</c>).</summary>
@@ -49,6 +50,18 @@ public sealed class OrchestraWorkspace
 
     /// <summary>The agents.</summary>
     public AgentCatalog Agents { get; }
+
+    /// <summary>Which definition files passed their checks and have not changed since.</summary>
+    public CheckedDefinitions Checked { get; }
+
+    /// <summary>
+    /// The attempts a task gets unless it says otherwise: <c>max_attempts</c> of <c>config.yaml</c>, read
+    /// without parsing the file again when it has not changed since it was last checked.
+    /// </summary>
+    public int DefaultMaxAttempts =>
+        !File.Exists(ConfigPath) ? new WorkspaceConfig().MaxAttempts
+        : Checked.Lookup("config", ConfigPath) is { } cached && int.TryParse(cached, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
+        : Config.MaxAttempts;
 
     /// <summary>The configuration, read once.</summary>
     public WorkspaceConfig Config => _config ??= LoadConfig();
@@ -81,6 +94,7 @@ public sealed class OrchestraWorkspace
             throw source.Error("$.lease", "the lease must be at least 100ms.");
         if (config.MaxAttempts < 1)
             throw source.Error("$.max_attempts", "max_attempts must be at least 1.");
+        Checked.Record("config", ConfigPath, config.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return config;
     }
 
@@ -101,10 +115,14 @@ public sealed class OrchestraWorkspace
         return SqliteStore.Open(path, new SqliteStoreOptions { ReadOnly = readOnly });
     }
 
-    /// <summary>Creates an engine over a store with this workspace's agents and settings.</summary>
-    public OrchestraEngine CreateEngine(IStore store, TimeProvider? time = null)
+    /// <summary>
+    /// Creates an engine over a store with this workspace's agents and settings. Without
+    /// <paramref name="configured"/>, the worker settings of <c>config.yaml</c> (lease, retry, limits) are not
+    /// read: enough for commands that only submit or inspect work.
+    /// </summary>
+    public OrchestraEngine CreateEngine(IStore store, TimeProvider? time = null, bool configured = true)
     {
-        var c = Config;
+        var c = configured ? Config : new WorkspaceConfig();
         var options = new EngineOptions
         {
             LeaseDuration = c.Lease,

@@ -9,6 +9,7 @@ public static class WorkspaceTemplate
         (".gitignore", """
             # Orchestra's state: keep agents/, prompts/ and config.yaml under version control, not these.
             orchestra.db*
+            cache/
             logs/
             steps/
             plans/

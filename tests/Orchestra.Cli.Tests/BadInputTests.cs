@@ -127,4 +127,26 @@ public sealed class BadInputTests : IDisposable
         AssertError(_cli.RunWithInput(new string('x', 2 * 1024 * 1024), "start", "coder", "-"), "larger than 1024 KiB");
         AssertNothingQueued();
     }
+
+    [Fact]
+    public void AgentFileBrokenAfterItWasChecked_IsCheckedAgain()
+    {
+        Init();
+        Assert.Equal(0, _cli.Run("start", "coder", "x").ExitCode);
+        _cli.WriteFile(".orchestra/agents/coder.yaml", "kind: scripted\nresponses:\n  - delay: whenever\n");
+        AssertError(_cli.Run("start", "coder", "y"), "coder.yaml:3:", "'whenever' is not a duration");
+    }
+
+    [Fact]
+    public void ConfigChangedAfterItWasChecked_IsReadAgain()
+    {
+        Init();
+        Assert.Equal(0, _cli.Run("start", "coder", "x").ExitCode);
+        _cli.WriteFile(".orchestra/config.yaml", "max_attempts: 4\n");
+        var id = _cli.Run("start", "coder", "y").Out.Trim();
+        var step = _cli.Run("status", id, "--json").Json();
+        Assert.Equal(4, step["max_attempts"]!.GetValue<int>());
+        _cli.WriteFile(".orchestra/config.yaml", "max_attempts: 0\n");
+        AssertError(_cli.Run("start", "coder", "z"), "config.yaml:1:", "max_attempts must be at least 1");
+    }
 }

@@ -37,7 +37,8 @@ internal static class StartCommand
                 throw new OrchestraException($"The prompt is larger than {MaxPromptBytes / 1024} KiB: put the material in a file and refer to it.");
             var timeout = p.GetValue(Timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;
             var agent = p.GetValue(Agent)!;
-            ctx.Workspace.Agents.Get(agent);
+            if (!ctx.Workspace.Agents.Contains(agent))
+                throw new OrchestraException(ctx.Workspace.Agents.UnknownMessage(agent), ErrorKind.NotFound);
             var after = new List<string>();
             foreach (var id in p.GetValue(After) ?? [])
                 after.Add(await ctx.ResolveStepIdAsync(id, ct));
@@ -49,11 +50,11 @@ internal static class StartCommand
                 DependsOn = after,
                 Priority = p.GetValue(Priority),
                 Timeout = timeout,
-                MaxAttempts = p.GetValue(MaxAttempts) ?? ctx.Workspace.Config.MaxAttempts,
+                MaxAttempts = p.GetValue(MaxAttempts) ?? ctx.Workspace.DefaultMaxAttempts,
                 IdempotencyKey = p.GetValue(Key),
                 OnDependencyFailure = p.GetValue(Skip) ? DependencyFailurePolicy.Skip : null,
             };
-            var submission = await ctx.Engine.StartAsync(spec, ct);
+            var submission = await ctx.SubmissionEngine.StartAsync(spec, ct);
             ctx.Out.WriteLine(submission.Steps[0].Id);
             return ExitCodes.Success;
         });

@@ -96,6 +96,12 @@ public interface IAgentResolver
 {
     /// <summary>Returns the agent named <paramref name="name"/>, or null when there is none.</summary>
     Agent? Find(string name);
+
+    /// <summary>
+    /// True when an agent named <paramref name="name"/> exists and is valid. Resolvers that can answer without
+    /// building the agent (from a cache of checked definitions) override this to keep submissions cheap.
+    /// </summary>
+    bool Contains(string name) => Find(name) is not null;
 }
 
 /// <summary>An <see cref="IAgentResolver"/> over a fixed set of agents.</summary>

@@ -146,7 +146,7 @@ public sealed partial class OrchestraEngine
                 throw new OrchestraException($"'{name}' is not a valid task id: use letters, digits, '-', '_' or '.' (at most 64).");
             if (!byName.TryAdd(name, i))
                 throw new OrchestraException($"Task id '{name}' is used twice: give each task a unique id.");
-            if (FindAgent(s.Agent) is null)
+            if (!HasAgent(s.Agent))
                 throw new OrchestraException($"Unknown agent '{s.Agent}' for task '{name}': define it in .orchestra/agents/{s.Agent}.yaml or see 'orchestra agent list'.", ErrorKind.NotFound);
             if (s.MaxAttempts < 1)
                 throw new OrchestraException($"Task '{name}': max_attempts must be at least 1, not {s.MaxAttempts}.");

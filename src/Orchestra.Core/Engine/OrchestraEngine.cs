@@ -42,6 +42,9 @@ public sealed partial class OrchestraEngine
     /// <summary>Finds the agent for a step: a graph's function node, or a defined agent.</summary>
     public Agent? FindAgent(string name) => Graphs.Find(name) ?? _userAgents.Find(name);
 
+    /// <summary>True when a step may name <paramref name="name"/> as its agent.</summary>
+    public bool HasAgent(string name) => Graphs.Find(name) is not null || _userAgents.Contains(name);
+
     /// <summary>The limits used when claiming.</summary>
     public SchedulingLimits Limits(Func<string, int?> perRun) => new()
     {
