@@ -24,7 +24,8 @@ public sealed partial class OrchestraEngine
                 ?? throw new OrchestraException($"Unknown graph '{spec.Name}': register it with the engine's graph catalog first.", ErrorKind.NotFound);
         }
         var order = Validate(spec);
-        var hashes = spec.Steps.Select(PayloadHash).ToArray();
+        // Only a step with an idempotency key is ever compared with an earlier request.
+        var hashes = spec.Steps.Select(s => s.IdempotencyKey is null ? null : PayloadHash(s)).ToArray();
 
         var existing = await FindIdempotentAsync(Store, spec, hashes, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
@@ -187,7 +188,7 @@ public sealed partial class OrchestraEngine
         return order;
     }
 
-    private static async ValueTask<Submission?> FindIdempotentAsync(IStoreReader store, RunSpec spec, string[] hashes, CancellationToken cancellationToken)
+    private static async ValueTask<Submission?> FindIdempotentAsync(IStoreReader store, RunSpec spec, string?[] hashes, CancellationToken cancellationToken)
     {
         var found = new List<StepRecord>();
         for (var i = 0; i < spec.Steps.Count; i++)

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Orchestra.Core.Model;
 
 /// <summary>
@@ -40,7 +38,8 @@ public static class Ids
             }
             else
             {
-                low = RandomNumberGenerator.GetInt32(1 << 19);
+                // Only uniqueness across processes is at stake, not secrecy: no need for the cryptographic generator.
+                low = Random.Shared.Next(1 << 19);
                 _lastMs = ms;
                 _lastLow = low;
             }
