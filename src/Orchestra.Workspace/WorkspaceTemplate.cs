@@ -59,17 +59,7 @@ public static class WorkspaceTemplate
             description: Runs echo with the prompt (a real child process)
             command: ["echo", "{prompt}"]
             """),
-        ("prompts/protocol.md", """
-            {prompt}
-
-            ---
-            You are running as Orchestra step {step_id}. When you are finished:
-            - on success, create the file {done_file} (its content, if any, is your final answer);
-            - on failure, create the file {error_file} containing JSON such as
-              {"error": "what went wrong", "transient": false}
-              (use "transient": true when trying again later could succeed).
-            Keep your plan and progress notes in {plan_file}.
-            """),
+        ("prompts/protocol.md", Orchestra.Agents.Cli.CliAgent.DefaultProtocolPrompt),
     ];
 
     /// <summary>Creates <c>.orchestra/</c> under <paramref name="root"/>; existing files are kept. Returns the files written.</summary>
