@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using Orchestra.Core;
 
 namespace Orchestra.Cli;
@@ -21,25 +22,16 @@ internal static class CommandRunner
         }
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        // Signal registrations rather than Console.CancelKeyPress: they do not initialise the terminal,
+        // which every short command would otherwise pay for.
+        void Stop(PosixSignalContext c)
         {
             c.Cancel = true;
             cancel.Cancel();
-        });
-        try
-        {
-            return await parse.InvokeAsync(invocation, cancel.Token);
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        return await parse.InvokeAsync(invocation, cancel.Token);
     }
 
     private static string CommandPath(CommandResult result)
