@@ -20,18 +20,29 @@ internal static class CommandRunner
             error.WriteLine($"error: {parse.Errors[0].Message} (see '{name} --help')");
             return ExitCodes.Usage;
         }
-        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        // One owner for stop signals: the parser's own handling is off, so the exit code does not depend on
+        // which handler ran first.
+        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         using var cancel = new CancellationTokenSource();
+        PosixSignal? received = null;
         // Signal registrations rather than Console.CancelKeyPress: they do not initialise the terminal,
         // which every short command would otherwise pay for.
         void Stop(PosixSignalContext c)
         {
             c.Cancel = true;
+            received ??= c.Signal;
             cancel.Cancel();
         }
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        return await parse.InvokeAsync(invocation, cancel.Token);
+        var code = await parse.InvokeAsync(invocation, cancel.Token);
+        // Stopped by a signal: the shell convention, 128 + the signal number.
+        return received switch
+        {
+            PosixSignal.SIGINT => 130,
+            PosixSignal.SIGTERM => 143,
+            _ => code,
+        };
     }
 
     private static string CommandPath(CommandResult result)

@@ -24,7 +24,7 @@ public sealed class ShutdownTests : IntegrationTest
             kill.WaitForExit();
         var exit = worker.WaitForExit(Patience);
 
-        Assert.Equal(130, exit.ExitCode);
+        Assert.Equal(143, exit.ExitCode);
         await using var after = StoreView.Open(Cli);
         var step = await StoreView.StepAsync(after, id);
         Assert.Equal(StepStatus.Ready, step.Status);
