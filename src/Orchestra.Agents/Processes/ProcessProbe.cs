@@ -75,25 +75,15 @@ public static class ProcessProbe
         ArgumentNullException.ThrowIfNull(entries);
         var wanted = entries.Select(e => System.Text.Encoding.UTF8.GetBytes(e + "\0")).ToList();
         var found = new List<ProcessIdentity>();
-        IEnumerable<string> directories;
-        try
+        foreach (var stat in LiveProcesses())
         {
-            directories = Directory.EnumerateDirectories("/proc");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return found;
-        }
-        foreach (var entry in directories)
-        {
-            if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-                continue;
-            if (Read(pid) is not { } stat || stat.HasExited || stat.ProcessGroup != pid)
+            var pid = stat.Pid;
+            if (stat.ProcessGroup != pid)
                 continue;
             byte[] environment;
             try
             {
-                environment = File.ReadAllBytes(Path.Combine(entry, "environ"));
+                environment = File.ReadAllBytes($"/proc/{pid}/environ");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -124,25 +114,28 @@ public static class ProcessProbe
     /// <summary>The pids of the processes of group <paramref name="processGroup"/> that have not exited (zombies are left out).</summary>
     public static IReadOnlyList<int> LiveGroupMembers(int processGroup)
     {
-        var members = new List<int>();
         if (processGroup <= 0)
-            return members;
-        IEnumerable<string> entries;
+            return [];
+        return LiveProcesses().Where(stat => stat.ProcessGroup == processGroup).Select(stat => stat.Pid).ToList();
+    }
+
+    /// <summary>Every process in <c>/proc</c> that has not exited (zombies are left out); none when <c>/proc</c> cannot be read.</summary>
+    private static IEnumerable<ProcessStat> LiveProcesses()
+    {
+        IEnumerable<string> directories;
         try
         {
-            entries = Directory.EnumerateDirectories("/proc");
+            directories = Directory.EnumerateDirectories("/proc").ToList();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return members;
+            yield break;
         }
-        foreach (var entry in entries)
+        foreach (var entry in directories)
         {
-            if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-                continue;
-            if (Read(pid) is { } stat && stat.ProcessGroup == processGroup && !stat.HasExited)
-                members.Add(pid);
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && Read(pid) is { HasExited: false } stat)
+                yield return stat;
         }
-        return members;
     }
 }

@@ -30,23 +30,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IntegrationTe
         Cli.WriteFile("plan.yaml", CrashPlan(Tasks));
         Ok("submit", "plan.yaml");
 
-        var random = new Random(20_260_517);
-        await using (var store = StoreView.Open(Cli))
-        {
-            for (var kill = 1; kill <= Kills; kill++)
-            {
-                var before = (await store.SummarizeAsync())[StepStatus.Succeeded];
-                var target = Math.Min(Tasks, before + random.Next(1, 61));
-                using var worker = Cli.Start("worker", "--parallel", Parallel.ToString(CultureInfo.InvariantCulture), "--quiet");
-                var succeeded = before;
-                await Poll.UntilAsync(
-                    async () => worker.HasExited || (succeeded = (await store.SummarizeAsync())[StepStatus.Succeeded]) >= target,
-                    Patience,
-                    () => $"kill {kill}: {succeeded} of {target} steps succeeded; {worker.Output}");
-                Assert.False(worker.HasExited, $"kill {kill}: the worker exited on its own: {worker.Output}");
-                worker.Kill();
-            }
-        }
+        await KillWorkerRepeatedlyAsync(Tasks, Kills, Parallel, seed: 20_260_517, maxProgress: 60);
 
         Ok("run", "--until-idle", "--parallel", Parallel.ToString(CultureInfo.InvariantCulture), "--quiet");
 
@@ -87,23 +71,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IntegrationTe
         Cli.WriteFile("plan.yaml", IndependentPlan(Tasks, "proc").Replace(" }", ", max_attempts: 30 }", StringComparison.Ordinal));
         Ok("submit", "plan.yaml");
 
-        var random = new Random(80_808);
-        await using (var store = StoreView.Open(Cli))
-        {
-            for (var kill = 1; kill <= Kills; kill++)
-            {
-                var before = (await store.SummarizeAsync())[StepStatus.Succeeded];
-                var target = Math.Min(Tasks, before + random.Next(1, 11));
-                using var worker = Cli.Start("worker", "--parallel", Parallel.ToString(CultureInfo.InvariantCulture), "--quiet");
-                var succeeded = before;
-                await Poll.UntilAsync(
-                    async () => worker.HasExited || (succeeded = (await store.SummarizeAsync())[StepStatus.Succeeded]) >= target,
-                    Patience,
-                    () => $"kill {kill}: {succeeded} of {target} steps succeeded; {worker.Output}");
-                Assert.False(worker.HasExited, $"kill {kill}: the worker exited on its own: {worker.Output}");
-                worker.Kill();
-            }
-        }
+        await KillWorkerRepeatedlyAsync(Tasks, Kills, Parallel, seed: 80_808, maxProgress: 10);
 
         Ok("run", "--until-idle", "--parallel", Parallel.ToString(CultureInfo.InvariantCulture), "--quiet");
 
@@ -256,5 +224,29 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IntegrationTe
             plan.Append(CultureInfo.InvariantCulture, $"  - {{ id: t{i}, agent: quick, prompt: p{i}, max_attempts: 30{after} }}\n");
         }
         return plan.ToString();
+    }
+
+    /// <summary>
+    /// Starts a worker and SIGKILLs it once a random number (1 to <paramref name="maxProgress"/>, seeded) of
+    /// further steps have succeeded, <paramref name="kills"/> times.
+    /// </summary>
+    private async Task KillWorkerRepeatedlyAsync(int tasks, int kills, int parallel, int seed, int maxProgress)
+    {
+        var random = new Random(seed);
+        await using var store = StoreView.Open(Cli);
+        for (var kill = 1; kill <= kills; kill++)
+        {
+            var before = (await store.SummarizeAsync())[StepStatus.Succeeded];
+            var target = Math.Min(tasks, before + random.Next(1, maxProgress + 1));
+            using var worker = Cli.Start("worker", "--parallel", parallel.ToString(CultureInfo.InvariantCulture), "--quiet");
+            var succeeded = before;
+            var round = kill;
+            await Poll.UntilAsync(
+                async () => worker.HasExited || (succeeded = (await store.SummarizeAsync())[StepStatus.Succeeded]) >= target,
+                Patience,
+                () => $"kill {round}: {succeeded} of {target} steps succeeded; {worker.Output}");
+            Assert.False(worker.HasExited, $"kill {kill}: the worker exited on its own: {worker.Output}");
+            worker.Kill();
+        }
     }
 }
