@@ -122,13 +122,14 @@ public sealed class Worker : IDisposable
 
     private async ValueTask<bool> IsIdleAsync(CancellationToken cancellationToken)
     {
-        var summary = await _engine.Store.SummarizeAsync(null, cancellationToken).ConfigureAwait(false);
-        if (summary[StepStatus.Ready] > 0)
+        // Idle: nothing anyone is running, nothing claimable now and nothing waiting out a backoff. Ready steps
+        // of paused runs do not count: they wait for a user, not for this worker.
+        var running = await _engine.Store.CountRunningAsync(cancellationToken).ConfigureAwait(false);
+        if (running.Total > 0)
             return false;
-        if (summary[StepStatus.Running] == 0)
-            return true;
-        // Running steps of a dead worker are idle work only once reclaimed; wait for them otherwise.
-        return false;
+        if ((await _engine.Store.ListClaimableAsync(Time.GetUtcNow(), 1, cancellationToken).ConfigureAwait(false)).Count > 0)
+            return false;
+        return await _engine.Store.NextBackoffAsync(cancellationToken).ConfigureAwait(false) is null;
     }
 
     private void Start(StepRecord step, bool resume)

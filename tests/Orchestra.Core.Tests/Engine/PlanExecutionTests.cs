@@ -200,6 +200,24 @@ public class PlanExecutionTests
         Assert.InRange(peak, 1, 2);
     }
 
+    [Fact]
+    public async Task RunUntilIdle_DoesNotWaitForAPausedRun()
+    {
+        var echo = FuncAgent.Echo("a");
+        var engine = Engine(echo);
+        var paused = await engine.SubmitAsync(new RunSpec { Steps = [Task("x", "a")] });
+        await engine.SetPausedAsync(paused.Run.Id, paused: true);
+        var other = await engine.SubmitAsync(new RunSpec { Steps = [Task("y", "a")] });
+
+        await RunAsync(engine);
+
+        Assert.Equal(StepStatus.Ready, (await _store.GetStepAsync(paused.Steps[0].Id))!.Status);
+        Assert.Equal(StepStatus.Succeeded, (await _store.GetStepAsync(other.Steps[0].Id))!.Status);
+        await engine.SetPausedAsync(paused.Run.Id, paused: false);
+        await RunAsync(engine);
+        Assert.Equal(StepStatus.Succeeded, (await _store.GetStepAsync(paused.Steps[0].Id))!.Status);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
