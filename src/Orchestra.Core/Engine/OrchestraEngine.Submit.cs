@@ -37,9 +37,10 @@ public sealed partial class OrchestraEngine
             if (await FindIdempotentAsync(tx.Store, spec, hashes, cancellationToken).ConfigureAwait(false) is { } raced)
                 return raced;
             // Check external dependencies inside the transaction so they cannot change under us.
-            foreach (var dep in spec.Steps.SelectMany(s => s.DependsOn).Where(Ids.IsStep).Distinct())
+            var names = spec.Steps.Select(s => s.Name ?? s.Agent).ToHashSet(StringComparer.Ordinal);
+            foreach (var dep in spec.Steps.SelectMany(s => s.DependsOn).Where(d => Ids.IsValid(d) && Ids.IsStep(d)).Distinct())
             {
-                if (spec.Steps.Any(s => (s.Name ?? s.Agent) == dep))
+                if (names.Contains(dep))
                     continue;
                 if (await tx.Store.GetStepAsync(dep, cancellationToken).ConfigureAwait(false) is null)
                     throw new OrchestraException($"Step {dep} given as a dependency does not exist: check the id with 'orchestra status --all'.", ErrorKind.NotFound);

@@ -138,7 +138,8 @@ public class PlanExecutionTests
     public async Task DeepChain_IsAcceptedWithoutRecursion()
     {
         var engine = Engine(FuncAgent.Echo("a"));
-        var steps = Enumerable.Range(0, 20_000).Select(i => Task($"t{i}", "a", i == 0 ? [] : [$"t{i - 1}"])).ToList();
+        // Names that look like the start of a step id must not be mistaken for external dependencies.
+        var steps = Enumerable.Range(0, 20_000).Select(i => Task($"s{i}", "a", i == 0 ? [] : [$"s{i - 1}"])).ToList();
         var sub = await engine.SubmitAsync(new RunSpec { Steps = steps });
         Assert.Equal(20_000, sub.Steps.Count);
         Assert.Equal(StepStatus.Ready, sub.Steps[0].Status);
