@@ -18,6 +18,7 @@ internal sealed class CliContext : IAsyncDisposable
     private OrchestraWorkspace? _workspace;
     private IStore? _store;
     private OrchestraEngine? _engine;
+    private OrchestraEngine? _submissionEngine;
     private IAnsiConsole? _console;
 
     public CliContext(ParseResult parse, TextWriter output, TextWriter error)
@@ -82,7 +83,7 @@ internal sealed class CliContext : IAsyncDisposable
     public OrchestraEngine Engine => _engine ??= Workspace.CreateEngine(Store, Time);
 
     /// <summary>An engine for commands that only submit work: the worker settings are not read.</summary>
-    public OrchestraEngine SubmissionEngine => _engine ??= Workspace.CreateEngine(Store, Time, configured: false);
+    public OrchestraEngine SubmissionEngine => _engine ?? (_submissionEngine ??= Workspace.CreateEngine(Store, Time, configured: false));
 
     /// <summary>The clock; reading it needs no configuration, so read-only commands stay fast.</summary>
     public TimeProvider Time { get; } = TimeProvider.System;

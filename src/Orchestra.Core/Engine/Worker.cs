@@ -184,8 +184,9 @@ public sealed class Worker : IDisposable
 
     private async ValueTask SetHandleAsync(Execution x, string handle, CancellationToken cancellationToken)
     {
+        // The lease is gone (cancelled or reclaimed): stop the work, whose result would be refused anyway.
         if (!await _engine.SetHandleAsync(Id, new HeldLease(x.Step.Id, x.Step.Attempt), handle, cancellationToken).ConfigureAwait(false))
-            x.Lost = true;
+            await x.Cancellation.CancelAsync().ConfigureAwait(false);
     }
 
     private void Emit(Execution x, AgentEvent agentEvent)
@@ -246,7 +247,6 @@ public sealed class Worker : IDisposable
             if (!status.Owned)
             {
                 // Cancelled by a user or reclaimed: stop the agent; its result will be refused.
-                x.Lost = true;
                 await x.Cancellation.CancelAsync().ConfigureAwait(false);
             }
             else if (status.DeadlineAt != x.Step.DeadlineAt && status.DeadlineAt is { } deadline)
@@ -304,7 +304,6 @@ public sealed class Worker : IDisposable
         public CancellationTokenSource Cancellation { get; } = new();
         public Task? Task { get; set; }
         public volatile bool TimedOut;
-        public volatile bool Lost;
         public volatile bool Detached;
         public volatile bool Stopping;
 
