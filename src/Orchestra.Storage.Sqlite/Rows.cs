@@ -311,3 +311,58 @@ internal static class EventRows
         Data = Values.ReadObjectOrNull(r, 5),
     };
 }
+
+internal static class SessionRows
+{
+    public const string Select = "id, agent, turns, input_tokens, output_tokens, cached_tokens, cost_usd, created_at, updated_at";
+
+    public const string Upsert =
+        """
+        INSERT INTO sessions (id, agent, messages, turns, input_tokens, output_tokens, cached_tokens, cost_usd, created_at, updated_at)
+        VALUES ($id, $agent, $messages, $turns, $input_tokens, $output_tokens, $cached_tokens, $cost_usd, $created_at, $updated_at)
+        ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, messages = excluded.messages, turns = excluded.turns,
+            input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, cached_tokens = excluded.cached_tokens,
+            cost_usd = excluded.cost_usd, updated_at = excluded.updated_at
+        """;
+
+    public static readonly string[] Parameters =
+        ["$id", "$agent", "$messages", "$turns", "$input_tokens", "$output_tokens", "$cached_tokens", "$cost_usd", "$created_at", "$updated_at"];
+
+    public static void AddParameters(SqliteCommand command)
+    {
+        foreach (var p in Parameters)
+            command.Parameters.Add(new SqliteParameter(p, null));
+    }
+
+    public static void Bind(SqliteParameterCollection p, SessionRecord s)
+    {
+        p[0].Value = s.Id;
+        p[1].Value = s.Agent;
+        p[2].Value = s.Messages.ToJsonString();
+        p[3].Value = s.Turns;
+        p[4].Value = s.Usage.InputTokens;
+        p[5].Value = s.Usage.OutputTokens;
+        p[6].Value = s.Usage.CachedTokens;
+        p[7].Value = Values.Money(s.Usage.CostUsd);
+        p[8].Value = Values.Time(s.CreatedAt);
+        p[9].Value = Values.Time(s.UpdatedAt);
+    }
+
+    /// <summary>Reads the columns of <see cref="Select"/>; the transcript, when selected, follows them.</summary>
+    public static SessionRecord Read(SqliteDataReader r, bool withMessages) => new()
+    {
+        Id = r.GetString(0),
+        Agent = r.GetString(1),
+        Turns = r.GetInt32(2),
+        Usage = new Usage
+        {
+            InputTokens = r.GetInt64(3),
+            OutputTokens = r.GetInt64(4),
+            CachedTokens = r.GetInt64(5),
+            CostUsd = Values.ReadMoney(r, 6),
+        },
+        CreatedAt = Values.ReadTime(r, 7),
+        UpdatedAt = Values.ReadTime(r, 8),
+        Messages = withMessages ? JsonNode.Parse(r.GetString(9))?.AsArray() ?? [] : [],
+    };
+}

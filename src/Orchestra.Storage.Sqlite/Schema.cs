@@ -103,6 +103,23 @@ internal static class Schema
         );
         CREATE INDEX events_run ON events (run_id, seq);
         """,
+
+        // 2: conversation sessions that follow-up tasks continue.
+        """
+        CREATE TABLE sessions (
+            id            TEXT    NOT NULL PRIMARY KEY,
+            agent         TEXT    NOT NULL,
+            messages      TEXT    NOT NULL,
+            turns         INTEGER NOT NULL,
+            input_tokens  INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cached_tokens INTEGER NOT NULL,
+            cost_usd      TEXT    NOT NULL,
+            created_at    INTEGER NOT NULL,
+            updated_at    INTEGER NOT NULL
+        );
+        CREATE INDEX sessions_recent ON sessions (updated_at DESC);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

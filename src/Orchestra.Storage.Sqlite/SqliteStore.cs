@@ -312,6 +312,14 @@ public sealed class SqliteStore : IStore
     public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) =>
         new(Read(runId, static (c, runId) => c.HasFailedSteps(runId), cancellationToken));
 
+    /// <inheritdoc />
+    public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) =>
+        new(Read(id, static (c, id) => c.GetSession(id), cancellationToken));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) =>
+        new(Read(limit, static (c, limit) => c.ListSessions(limit), cancellationToken));
+
     /// <summary>The reads and writes of one transaction, on the write connection. Unusable once the transaction ended.</summary>
     private sealed class Transaction(StoreConnection connection) : IStoreTransaction
     {
@@ -342,6 +350,14 @@ public sealed class SqliteStore : IStore
         public ValueTask<StatusSummary> SummarizeAsync(string? runId = null, CancellationToken cancellationToken = default) => new(Use(cancellationToken).Summarize(runId));
         public ValueTask<bool> HasOpenStepsAsync(string runId, CancellationToken cancellationToken = default) => new(Use(cancellationToken).HasOpenSteps(runId));
         public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => new(Use(cancellationToken).HasFailedSteps(runId));
+        public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => new(Use(cancellationToken).GetSession(id));
+        public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => new(Use(cancellationToken).ListSessions(limit));
+
+        public ValueTask SaveSessionAsync(SessionRecord session, CancellationToken cancellationToken = default)
+        {
+            Use(cancellationToken).SaveSession(session);
+            return ValueTask.CompletedTask;
+        }
 
         public ValueTask InsertRunAsync(RunRecord run, CancellationToken cancellationToken = default)
         {

@@ -304,7 +304,33 @@ internal sealed class StoreConnection : IDisposable
         return (long)command.ExecuteScalar()! != 0;
     }
 
+    public SessionRecord? GetSession(string id)
+    {
+        var command = Command($"SELECT {SessionRows.Select}, messages FROM sessions WHERE id = $id", "$id");
+        command.Parameters[0].Value = id;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? SessionRows.Read(reader, withMessages: true) : null;
+    }
+
+    public List<SessionRecord> ListSessions(int limit)
+    {
+        var command = Command($"SELECT {SessionRows.Select} FROM sessions ORDER BY updated_at DESC, id LIMIT $limit", "$limit");
+        command.Parameters[0].Value = limit;
+        using var reader = command.ExecuteReader();
+        var list = new List<SessionRecord>();
+        while (reader.Read())
+            list.Add(SessionRows.Read(reader, withMessages: false));
+        return list;
+    }
+
     // ---- writes (inside a transaction) ----
+
+    public void SaveSession(SessionRecord session)
+    {
+        var command = Command(SessionRows.Upsert, SessionRows.AddParameters);
+        SessionRows.Bind(command.Parameters, session);
+        command.ExecuteNonQuery();
+    }
 
     public void InsertRun(RunRecord run)
     {

@@ -8,6 +8,7 @@ public sealed class AgentContext
 {
     private readonly Action<AgentEvent> _emit;
     private readonly Func<string, CancellationToken, ValueTask> _setHandle;
+    private readonly Func<string, CancellationToken, ValueTask<SessionRecord?>> _loadSession;
 
     /// <summary>Creates a context. The engine creates these; tests may too.</summary>
     public AgentContext(
@@ -16,7 +17,8 @@ public sealed class AgentContext
         string workDirectory,
         TimeProvider time,
         Action<AgentEvent>? emit = null,
-        Func<string, CancellationToken, ValueTask>? setHandle = null)
+        Func<string, CancellationToken, ValueTask>? setHandle = null,
+        Func<string, CancellationToken, ValueTask<SessionRecord?>>? loadSession = null)
     {
         Step = step;
         State = state;
@@ -24,6 +26,7 @@ public sealed class AgentContext
         Time = time;
         _emit = emit ?? (_ => { });
         _setHandle = setHandle ?? ((_, _) => ValueTask.CompletedTask);
+        _loadSession = loadSession ?? ((_, _) => ValueTask.FromResult<SessionRecord?>(null));
     }
 
     /// <summary>The step being executed, at its current attempt.</summary>
@@ -56,4 +59,8 @@ public sealed class AgentContext
     /// </summary>
     public ValueTask SetHandleAsync(string handle, CancellationToken cancellationToken = default) =>
         _setHandle(handle, cancellationToken);
+
+    /// <summary>Reads a conversation session by name, or null when it does not exist yet.</summary>
+    public ValueTask<SessionRecord?> LoadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        _loadSession(sessionId, cancellationToken);
 }

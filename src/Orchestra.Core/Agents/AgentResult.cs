@@ -44,6 +44,12 @@ public sealed record AgentResult
     /// <summary>Why it failed.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// The conversation session this call extended, saved in the transaction that records a successful result
+    /// (and dropped with a failed one).
+    /// </summary>
+    public SessionRecord? Session { get; init; }
+
     /// <summary>A success.</summary>
     public static AgentResult Success(string? output, Usage usage = default, JsonNode? data = null, JsonObject? stateDelta = null) =>
         new() { Outcome = AgentOutcome.Succeeded, Output = output, Usage = usage, Data = data, StateDelta = stateDelta };

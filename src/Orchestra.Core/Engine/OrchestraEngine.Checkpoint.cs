@@ -164,10 +164,20 @@ public sealed partial class OrchestraEngine
         return tx.AppendAsync(EventTypes.StepFinished, step.RunId, step.Id, data, ct);
     }
 
+    private async ValueTask SaveSessionAsync(Tx tx, StepRecord step, SessionRecord session, CancellationToken ct)
+    {
+        var now = tx.Now;
+        var existing = await tx.Store.GetSessionAsync(session.Id, ct).ConfigureAwait(false);
+        await tx.Store.SaveSessionAsync(session with { CreatedAt = existing?.CreatedAt ?? now, UpdatedAt = now }, ct).ConfigureAwait(false);
+        await tx.AppendAsync(EventTypes.SessionSaved, step.RunId, step.Id, new JsonObject { ["session"] = session.Id, ["turns"] = session.Turns }, ct).ConfigureAwait(false);
+    }
+
     private async ValueTask OnSucceededAsync(Tx tx, StepRecord step, AgentResult result, CancellationToken ct)
     {
         var run = await tx.RunAsync(step.RunId, ct).ConfigureAwait(false);
         var graph = run.Kind == RunKinds.Graph ? Graphs.FindGraph(run.Name) : null;
+        if (result.Session is { } session)
+            await SaveSessionAsync(tx, step, session, ct).ConfigureAwait(false);
         if (result.StateDelta is { Count: > 0 } delta)
         {
             run = run with { State = StateDocument.Apply(run.State, delta, graph?.Reducers) };

@@ -176,7 +176,8 @@ public sealed class Worker : IDisposable
             _engine.Options.WorkDirectory,
             Time,
             e => Emit(x, e),
-            (handle, ct) => SetHandleAsync(x, handle, ct));
+            (handle, ct) => SetHandleAsync(x, handle, ct),
+            (id, ct) => _engine.Store.GetSessionAsync(id, ct));
         return resume
             ? await agent.ResumeAsync(context, x.Cancellation.Token).ConfigureAwait(false)
             : await agent.InvokeAsync(context, x.Cancellation.Token).ConfigureAwait(false);

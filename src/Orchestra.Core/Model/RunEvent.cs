@@ -21,6 +21,8 @@ public static class EventTypes
     public const string StepFinished = "step.finished";
     /// <summary>The state document changed.</summary>
     public const string StateChanged = "state.changed";
+    /// <summary>A conversation session was extended by a step's result.</summary>
+    public const string SessionSaved = "session.saved";
     /// <summary>An agent's own event (output, tool call, ...).</summary>
     public const string Agent = "agent";
     /// <summary>Partial output: streamed live, never stored.</summary>

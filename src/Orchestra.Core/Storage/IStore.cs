@@ -91,6 +91,12 @@ public interface IStoreReader
 
     /// <summary>True when one of the run's steps ended failed or timed out.</summary>
     ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>One conversation session, or null.</summary>
+    ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Sessions, most recently updated first, at most <paramref name="limit"/>; transcripts are left empty.</summary>
+    ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -116,6 +122,9 @@ public interface IStoreTransaction : IStoreReader
 
     /// <summary>Removes a run with its steps, edges and events.</summary>
     ValueTask DeleteRunAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a session or replaces the one with the same id.</summary>
+    ValueTask SaveSessionAsync(SessionRecord session, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Orchestra.Core.Model;
 
 namespace Orchestra.Core.Storage;
@@ -17,6 +18,7 @@ public sealed class InMemoryStore : IStore
     private readonly SortedSet<StepRecord> _ready = new(ClaimOrder.Instance);
     private readonly HashSet<string> _running = new(StringComparer.Ordinal);
     private readonly List<RunEvent> _events = [];
+    private readonly Dictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private long _seq;
     private List<Action>? _undo;
 
@@ -198,6 +200,20 @@ public sealed class InMemoryStore : IStore
         public ValueTask<StatusSummary> SummarizeAsync(string? runId = null, CancellationToken cancellationToken = default) => new(store.Summarize(runId));
         public ValueTask<bool> HasOpenStepsAsync(string runId, CancellationToken cancellationToken = default) => new(store.HasOpen(runId));
         public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => new(store.HasFailed(runId));
+        public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => new(store.Session(id));
+        public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => new(store.Sessions(limit));
+
+        public ValueTask SaveSessionAsync(SessionRecord session, CancellationToken cancellationToken = default)
+        {
+            var old = store._sessions.GetValueOrDefault(session.Id);
+            store._sessions[session.Id] = session with { Messages = (JsonArray)session.Messages.DeepClone() };
+            store._undo!.Add(() =>
+            {
+                if (old is null) store._sessions.Remove(session.Id);
+                else store._sessions[session.Id] = old;
+            });
+            return ValueTask.CompletedTask;
+        }
 
         public ValueTask InsertRunAsync(RunRecord run, CancellationToken cancellationToken = default)
         {
@@ -297,6 +313,13 @@ public sealed class InMemoryStore : IStore
 
     private bool HasOpen(string runId) => _steps.Values.Any(s => s.RunId == runId && !s.Status.IsTerminal());
 
+    // Copies, so that a caller changing a transcript never changes the stored one.
+    private SessionRecord? Session(string id) =>
+        _sessions.TryGetValue(id, out var s) ? s with { Messages = (JsonArray)s.Messages.DeepClone() } : null;
+
+    private List<SessionRecord> Sessions(int limit) =>
+        _sessions.Values.OrderByDescending(s => s.UpdatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).Take(limit).Select(s => s with { Messages = [] }).ToList();
+
     private bool HasFailed(string runId) => _steps.Values.Any(s => s.RunId == runId && s.Status is StepStatus.Failed or StepStatus.TimedOut);
 
     // IStoreReader outside transactions: the same reads under the gate.
@@ -330,4 +353,8 @@ public sealed class InMemoryStore : IStore
     public ValueTask<bool> HasOpenStepsAsync(string runId, CancellationToken cancellationToken = default) => ReadAsync(() => HasOpen(runId), cancellationToken);
     /// <inheritdoc />
     public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => ReadAsync(() => HasFailed(runId), cancellationToken);
+    /// <inheritdoc />
+    public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => ReadAsync(() => Session(id), cancellationToken);
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<SessionRecord>>(() => Sessions(limit), cancellationToken);
 }

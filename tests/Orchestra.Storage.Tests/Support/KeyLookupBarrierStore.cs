@@ -39,4 +39,6 @@ public sealed class KeyLookupBarrierStore(IStore inner, int parties) : IStore
     public ValueTask<StatusSummary> SummarizeAsync(string? runId = null, CancellationToken cancellationToken = default) => inner.SummarizeAsync(runId, cancellationToken);
     public ValueTask<bool> HasOpenStepsAsync(string runId, CancellationToken cancellationToken = default) => inner.HasOpenStepsAsync(runId, cancellationToken);
     public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => inner.HasFailedStepsAsync(runId, cancellationToken);
+    public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => inner.GetSessionAsync(id, cancellationToken);
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => inner.ListSessionsAsync(limit, cancellationToken);
 }
