@@ -44,6 +44,9 @@ public sealed record AgentResult
     /// <summary>Why it failed.</summary>
     public string? Error { get; init; }
 
+    /// <summary>For a transient failure: the delay the service asked for before the next attempt, if it named one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>
     /// The conversation session this call extended, saved in the transaction that records a successful result
     /// (and dropped with a failed one).

@@ -98,6 +98,9 @@ public sealed partial class OrchestraEngine
 
             case AgentOutcome.TransientFailure when step.Attempt < step.MaxAttempts:
                 var delay = Options.Retry.DelayAfter(step.Attempt, Options.Random());
+                // A provider that named its own delay (Retry-After) is not asked again sooner.
+                if (result.RetryAfter is { } asked && asked > delay)
+                    delay = asked;
                 var retry = common with
                 {
                     Status = Transitions.Ensure(step.Id, step.Status, StepStatus.Ready),

@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+
+namespace Orchestra.Agents.Llm;
+
+/// <summary>What a tool-using agent may do beyond reading the workspace.</summary>
+public enum ToolPermission
+{
+    /// <summary>Read files, list, search, diff. The default.</summary>
+    Read,
+    /// <summary>Also write files inside the workspace.</summary>
+    Write,
+    /// <summary>Also write files and run allow-listed commands.</summary>
+    Run,
+}
+
+/// <summary>The definition of an <c>openai</c> or <c>anthropic</c> agent, as written in <c>.orchestra/agents/&lt;name&gt;.yaml</c>.</summary>
+public sealed record ChatAgentOptions
+{
+    /// <summary>A provider profile name (<c>openai</c>, <c>openrouter</c>, <c>gemini</c>, <c>local</c>, <c>anthropic</c> or one from providers.yaml). Null: the kind's default profile.</summary>
+    public string? Provider { get; set; }
+
+    /// <summary>A model name or alias (<c>smart</c>, <c>worker</c>, <c>cheap</c>). Null: the profile's default model.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>An endpoint given directly instead of through a profile, for example <c>http://127.0.0.1:8080/v1</c>.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>The environment variable holding the key for <see cref="BaseUrl"/> (or replacing the profile's).</summary>
+    public string? ApiKeyEnv { get; set; }
+
+    /// <summary>Extra request headers. Never put secrets here: use <see cref="ApiKeyEnv"/>.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>The agent's own model aliases, consulted before the workspace's and the profile's.</summary>
+    public IReadOnlyDictionary<string, string> Models { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>The system prompt.</summary>
+    public string? System { get; set; }
+
+    /// <summary>Most tokens per response.</summary>
+    public int? MaxTokens { get; set; }
+
+    /// <summary>Sampling temperature.</summary>
+    public float? Temperature { get; set; }
+
+    /// <summary>Sampling seed, for providers that honour one.</summary>
+    public long? Seed { get; set; }
+
+    /// <summary>Tool names the model may call. Null: none. <c>[default]</c>: the read-only built-ins.</summary>
+    public IReadOnlyList<string>? Tools { get; set; }
+
+    /// <summary>What the tools may do.</summary>
+    public ToolPermission Permission { get; set; } = ToolPermission.Read;
+
+    /// <summary>Programs <c>run_command</c> may start (exact names), under <see cref="ToolPermission.Run"/>.</summary>
+    public IReadOnlyList<string> AllowedCommands { get; set; } = [];
+
+    /// <summary>Most model calls in one step's tool loop.</summary>
+    public int MaxToolIterations { get; set; } = 16;
+
+    /// <summary>A JSON Schema the output must match; the parsed output becomes the step's structured result.</summary>
+    public JsonObject? OutputSchema { get; set; }
+
+    /// <summary>How many times invalid output is sent back to the model with the validation error before the step fails.</summary>
+    public int SchemaRetries { get; set; } = 2;
+
+    /// <summary>How long one model call may take.</summary>
+    public TimeSpan? RequestTimeout { get; set; }
+
+    /// <summary>Most steps of this agent that may run at once, or null for no limit.</summary>
+    public int? MaxConcurrency { get; set; }
+}
