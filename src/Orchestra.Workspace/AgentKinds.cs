@@ -1,4 +1,6 @@
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Llm;
+using Orchestra.Core;
 using Orchestra.Agents.Scripted;
 using Orchestra.Core.Agents;
 using Orchestra.Workspace.Yaml;
@@ -12,7 +14,22 @@ public static class AgentKinds
     {
         ["scripted"] = (d, _) => new ScriptedAgent(d.Name, SpecBinder.Bind<ScriptedOptions>(d.Source, d.Spec, "$", "kind")),
         ["cli"] = BuildCli,
+        ["openai"] = (d, w) => BuildChat(d, w, ProviderProtocol.OpenAi),
+        ["anthropic"] = (d, w) => BuildChat(d, w, ProviderProtocol.Anthropic),
     };
+
+    private static ChatAgent BuildChat(AgentDefinition d, OrchestraWorkspace workspace, ProviderProtocol protocol)
+    {
+        var options = SpecBinder.Bind<ChatAgentOptions>(d.Source, d.Spec, "$", "kind", "description");
+        try
+        {
+            return new ChatAgent(d.Name, protocol, options, workspace.ChatServices);
+        }
+        catch (OrchestraException ex)
+        {
+            throw d.Source.Error("$", ex.Message.TrimEnd('.') + ".");
+        }
+    }
 
     private static CliAgent BuildCli(AgentDefinition d, OrchestraWorkspace workspace)
     {

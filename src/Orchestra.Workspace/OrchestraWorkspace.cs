@@ -1,4 +1,5 @@
 using Orchestra.Agents;
+using Orchestra.Agents.Llm;
 using Orchestra.Core;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Policies;
@@ -18,6 +19,8 @@ public sealed class OrchestraWorkspace
     public const string FolderName = ".orchestra";
 
     private WorkspaceConfig? _config;
+    private ChatAgentServices? _chatServices;
+    private Cassette? _cassette;
 
     private OrchestraWorkspace(string root)
     {
@@ -97,6 +100,27 @@ public sealed class OrchestraWorkspace
         Checked.Record("config", ConfigPath, config.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return config;
     }
+
+    /// <summary>
+    /// Records provider calls to, or replays them from, <paramref name="cassette"/>. Set it before the first agent is
+    /// built: agents keep the services they were built with.
+    /// </summary>
+    public void UseCassette(Cassette? cassette)
+    {
+        _cassette = cassette;
+        _chatServices = null;
+    }
+
+    /// <summary>Services shared by the workspace's LLM API agents: profiles, keys, aliases, prices, the cassette, tools.</summary>
+    public ChatAgentServices ChatServices => _chatServices ??= new ChatAgentServices
+    {
+        Providers = ProviderFiles.Load(this),
+        Credentials = CredentialStore.User,
+        Models = Config.Models,
+        Prices = new PriceTable(Config.Prices.Select(kv => KeyValuePair.Create(kv.Key, new ModelPrice(kv.Value.Input, kv.Value.Output, kv.Value.CachedInput)))),
+        Cassette = _cassette,
+        Tools = ToolHosts.Factory(this),
+    };
 
     /// <summary>
     /// Opens the store: <paramref name="storeOverride"/> (the <c>--store</c> option), else the

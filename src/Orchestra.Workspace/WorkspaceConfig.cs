@@ -18,6 +18,19 @@ public sealed record RetryConfig
     public double Jitter { get; set; } = 0.2;
 }
 
+/// <summary>A model's price under <c>prices:</c>, in US dollars per million tokens.</summary>
+public sealed record PriceConfig
+{
+    /// <summary>Uncached prompt tokens.</summary>
+    public decimal Input { get; set; }
+
+    /// <summary>Completion tokens.</summary>
+    public decimal Output { get; set; }
+
+    /// <summary>Prompt tokens served from the provider's cache; null: the input price.</summary>
+    public decimal? CachedInput { get; set; }
+}
+
 /// <summary><c>.orchestra/config.yaml</c>: workspace-wide defaults.</summary>
 public sealed record WorkspaceConfig
 {
@@ -41,4 +54,10 @@ public sealed record WorkspaceConfig
 
     /// <summary>Backoff between attempts.</summary>
     public RetryConfig Retry { get; set; } = new();
+
+    /// <summary>The workspace's model aliases (<c>smart</c>, <c>worker</c>, <c>cheap</c>, ...), used when an agent's own map has no entry.</summary>
+    public Dictionary<string, string> Models { get; set; } = [];
+
+    /// <summary>Model prices that replace or extend the built-in table.</summary>
+    public Dictionary<string, PriceConfig> Prices { get; set; } = [];
 }

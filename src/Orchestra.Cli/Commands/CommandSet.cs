@@ -9,6 +9,7 @@ internal static class CommandSet
     [
         InitCommand.Create(),
         StartCommand.Create(),
+        TaskCommand.Create(),
         SubmitCommand.Create(),
         RunCommand.CreateRun(),
         RunCommand.CreateWorker(),
@@ -20,6 +21,8 @@ internal static class CommandSet
         ControlCommands.CreateTimeout(),
         CleanCommand.Create(),
         AgentCommand.Create(),
+        ProviderCommand.Create(),
+        AuthCommand.Create(),
         DemoCommand.Create(),
     ];
 }

@@ -20,7 +20,7 @@ internal static class RunCommand
     {
         var command = new Command("run", "Execute ready work with live progress, then exit when nothing is left to do. Exit code 1 if a step failed.")
         {
-            Parallel, UntilIdle, Quiet,
+            Parallel, UntilIdle, Quiet, CassetteOptions.Record, CassetteOptions.Replay,
         };
         command.SetAction((ctx, ct) => ExecuteAsync(ctx, untilIdle: true, ct));
         return command;
@@ -30,14 +30,19 @@ internal static class RunCommand
     {
         var command = new Command("worker", "Execute work forever (until Ctrl+C or SIGTERM); any number of workers can share a store.")
         {
-            Parallel, Quiet,
+            Parallel, Quiet, CassetteOptions.Record, CassetteOptions.Replay,
         };
         command.SetAction((ctx, ct) => ExecuteAsync(ctx, untilIdle: false, ct));
         return command;
     }
 
-    private static Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, CancellationToken ct) =>
-        ExecuteAsync(ctx, untilIdle, ctx.Parse.GetValue(Parallel) ?? ctx.Workspace.Config.Parallel, ctx.Parse.GetValue(Quiet), ct);
+    private static async Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, CancellationToken ct)
+    {
+        var cassette = CassetteOptions.Apply(ctx);
+        var code = await ExecuteAsync(ctx, untilIdle, ctx.Parse.GetValue(Parallel) ?? ctx.Workspace.Config.Parallel, ctx.Parse.GetValue(Quiet), ct);
+        CassetteOptions.Report(ctx, cassette);
+        return code;
+    }
 
     /// <summary>Runs a worker in this process with progress lines; exit code 1 when a step failed.</summary>
     public static async Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, int parallel, bool quiet, CancellationToken ct)

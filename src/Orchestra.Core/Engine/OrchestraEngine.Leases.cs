@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Orchestra.Core.Model;
+using Orchestra.Core.Storage;
 
 namespace Orchestra.Core.Engine;
 
@@ -21,19 +22,28 @@ public sealed partial class OrchestraEngine
     /// first then first-in first-out, within the global, per-agent and per-run limits. Each claimed step
     /// is running under a new attempt number with a lease that expires unless renewed.
     /// </summary>
-    public async ValueTask<IReadOnlyList<StepRecord>> ClaimAsync(string workerId, int slots, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StepRecord>> ClaimAsync(string workerId, int slots, CancellationToken cancellationToken = default) =>
+        ClaimAsync(workerId, slots, null, cancellationToken);
+
+    /// <summary>Claims like <see cref="ClaimAsync(string, int, CancellationToken)"/>, only among the steps of <paramref name="runId"/> when it is not null.</summary>
+    public async ValueTask<IReadOnlyList<StepRecord>> ClaimAsync(string workerId, int slots, string? runId, CancellationToken cancellationToken = default)
     {
         if (slots <= 0)
             return [];
-        return await TransactAsync(tx => ClaimInAsync(tx, workerId, slots, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await TransactAsync(tx => ClaimInAsync(tx, workerId, slots, runId, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Records finished attempts and claims new work in one transaction: what a busy worker does on every
     /// turn of its loop, at the cost of one commit instead of two.
     /// </summary>
+    public ValueTask<(IReadOnlyList<CompletionOutcome> Outcomes, IReadOnlyList<StepRecord> Claimed)> CompleteAndClaimAsync(
+        IReadOnlyList<Completion> completions, string workerId, int slots, CancellationToken cancellationToken = default) =>
+        CompleteAndClaimAsync(completions, workerId, slots, null, cancellationToken);
+
+    /// <summary>Like <see cref="CompleteAndClaimAsync(IReadOnlyList{Completion}, string, int, CancellationToken)"/>, claiming only among the steps of <paramref name="runId"/> when it is not null.</summary>
     public async ValueTask<(IReadOnlyList<CompletionOutcome> Outcomes, IReadOnlyList<StepRecord> Claimed)> CompleteAndClaimAsync(
-        IReadOnlyList<Completion> completions, string workerId, int slots, CancellationToken cancellationToken = default)
+        IReadOnlyList<Completion> completions, string workerId, int slots, string? runId, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -42,7 +52,7 @@ public sealed partial class OrchestraEngine
                 var outcomes = new CompletionOutcome[completions.Count];
                 for (var i = 0; i < completions.Count; i++)
                     outcomes[i] = await ApplyCompletionAsync(tx, completions[i], completions[i].Step.LeaseOwner, cancellationToken).ConfigureAwait(false);
-                var claimed = slots > 0 ? await ClaimInAsync(tx, workerId, slots, cancellationToken).ConfigureAwait(false) : [];
+                var claimed = slots > 0 ? await ClaimInAsync(tx, workerId, slots, runId, cancellationToken).ConfigureAwait(false) : [];
                 return ((IReadOnlyList<CompletionOutcome>)outcomes, (IReadOnlyList<StepRecord>)claimed);
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -50,19 +60,30 @@ public sealed partial class OrchestraEngine
         {
             // One bad completion must not hold up the others: record them one by one, then claim.
             var outcomes = await CompleteManyAsync(completions, cancellationToken).ConfigureAwait(false);
-            return (outcomes, await ClaimAsync(workerId, slots, cancellationToken).ConfigureAwait(false));
+            return (outcomes, await ClaimAsync(workerId, slots, runId, cancellationToken).ConfigureAwait(false));
         }
     }
 
-    private async ValueTask<List<StepRecord>> ClaimInAsync(Tx tx, string workerId, int slots, CancellationToken ct)
+    private static async ValueTask<IReadOnlyList<StepRecord>> ClaimableOfRunAsync(Tx tx, string runId, int limit, CancellationToken ct)
     {
-        var candidates = await tx.Store.ListClaimableAsync(tx.Now, slots * 4 + 16, ct).ConfigureAwait(false);
+        if (await tx.Store.GetRunAsync(runId, ct).ConfigureAwait(false) is not { Status: not RunStatus.Paused })
+            return [];
+        var ready = await tx.Store.ListStepsAsync(new StepQuery { RunId = runId, Statuses = [StepStatus.Ready] }, ct).ConfigureAwait(false);
+        return ready.Where(s => s.NotBefore is not { } nb || nb <= tx.Now)
+            .OrderByDescending(s => s.Priority).ThenBy(s => s.Seq).Take(limit).ToList();
+    }
+
+    private async ValueTask<List<StepRecord>> ClaimInAsync(Tx tx, string workerId, int slots, string? runId, CancellationToken ct)
+    {
+        var candidates = runId is null
+            ? await tx.Store.ListClaimableAsync(tx.Now, slots * 4 + 16, ct).ConfigureAwait(false)
+            : await ClaimableOfRunAsync(tx, runId, slots * 4 + 16, ct).ConfigureAwait(false);
         if (candidates.Count == 0)
             return [];
         var running = await tx.Store.CountRunningAsync(ct).ConfigureAwait(false);
         var runs = new Dictionary<string, int?>(StringComparer.Ordinal);
-        foreach (var runId in candidates.Select(c => c.RunId).Distinct())
-            runs[runId] = (await tx.RunAsync(runId, ct).ConfigureAwait(false)).MaxParallel;
+        foreach (var id in candidates.Select(c => c.RunId).Distinct())
+            runs[id] = (await tx.RunAsync(id, ct).ConfigureAwait(false)).MaxParallel;
         var chosen = Scheduler.Select(candidates, running, slots, Limits(r => runs.GetValueOrDefault(r)));
         var claimed = new List<StepRecord>(chosen.Count);
         foreach (var step in chosen)

@@ -66,7 +66,7 @@ public sealed class Worker : IDisposable
                 var free = _options.Parallelism - _inflight.Count;
                 if (claimed is null)
                 {
-                    claimed = free > 0 ? await _engine.ClaimAsync(Id, free, cancellationToken).ConfigureAwait(false) : [];
+                    claimed = free > 0 ? await _engine.ClaimAsync(Id, free, _options.RunId, cancellationToken).ConfigureAwait(false) : [];
                     foreach (var step in claimed)
                         Start(step, resume: false);
                 }
@@ -122,6 +122,13 @@ public sealed class Worker : IDisposable
 
     private async ValueTask<bool> IsIdleAsync(CancellationToken cancellationToken)
     {
+        if (_options.RunId is { } runId)
+        {
+            // A worker for one run is done when the run is: finished, paused for a user, or out of open steps.
+            var run = await _engine.Store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            return run is null || run.Status.IsTerminal() || run.Status == RunStatus.Paused
+                || !await _engine.Store.HasOpenStepsAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
         // Idle: nothing anyone is running, nothing claimable now and nothing waiting out a backoff. Ready steps
         // of paused runs do not count: they wait for a user, not for this worker.
         var running = await _engine.Store.CountRunningAsync(cancellationToken).ConfigureAwait(false);
@@ -216,7 +223,7 @@ public sealed class Worker : IDisposable
         while (_done.TryDequeue(out var c))
             batch.Add(c);
         var free = _options.Parallelism - (_inflight.Count - batch.Count);
-        var (outcomes, claimed) = await _engine.CompleteAndClaimAsync(batch, Id, free, cancellationToken).ConfigureAwait(false);
+        var (outcomes, claimed) = await _engine.CompleteAndClaimAsync(batch, Id, free, _options.RunId, cancellationToken).ConfigureAwait(false);
         Record(batch, outcomes);
         foreach (var step in claimed)
             Start(step, resume: false);

@@ -21,6 +21,9 @@ public sealed record WorkerOptions
     /// <summary>The worker's identity in leases; null makes one from the host, the process id and its start.</summary>
     public string? WorkerId { get; init; }
 
+    /// <summary>Execute only the steps of this run (a one-shot <c>task</c>), or of every run when null.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>How long a stopping worker waits for in-process agents to notice cancellation. <value>The default value is 10 seconds.</value></summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Llm;
 using Orchestra.Agents.Scripted;
 
 namespace Orchestra.Workspace.Yaml;
@@ -19,4 +20,6 @@ namespace Orchestra.Workspace.Yaml;
 [JsonSerializable(typeof(CliAgentOptions))]
 [JsonSerializable(typeof(WorkspaceConfig))]
 [JsonSerializable(typeof(PlanFile))]
+[JsonSerializable(typeof(ChatAgentOptions))]
+[JsonSerializable(typeof(ProvidersFile))]
 internal sealed partial class DefinitionJsonContext : JsonSerializerContext;
