@@ -195,7 +195,7 @@ public sealed class OutputSchema
                     errors.Add($"{path}: does not match pattern {pattern}");
                 break;
             case JsonValue when kind == JsonValueKind.Number:
-                var number = v.GetValue<double>();
+                var number = Number(v);
                 if (Num(s, "minimum") is { } min && number < min) errors.Add($"{path}: must be at least {min}");
                 if (Num(s, "maximum") is { } max && number > max) errors.Add($"{path}: must be at most {max}");
                 if (Num(s, "exclusiveMinimum") is { } emin && number <= emin) errors.Add($"{path}: must be more than {emin}");
@@ -231,7 +231,7 @@ public sealed class OutputSchema
         "array" => kind == JsonValueKind.Array,
         "string" => kind == JsonValueKind.String,
         "number" => kind == JsonValueKind.Number,
-        "integer" => kind == JsonValueKind.Number && Math.Abs(v!.GetValue<double>() % 1) == 0,
+        "integer" => kind == JsonValueKind.Number && Math.Abs(Number(v!) % 1) == 0,
         "boolean" => kind is JsonValueKind.True or JsonValueKind.False,
         "null" => kind == JsonValueKind.Null,
         _ => false,
@@ -243,9 +243,12 @@ public sealed class OutputSchema
         _ => kind.ToString().ToLowerInvariant(),
     };
 
-    private static int? Int(JsonObject s, string key) => s[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : s[key] is JsonValue d && d.TryGetValue<double>(out var x) ? (int)x : null;
+    // Numbers may be backed by any CLR numeric type (parsed documents hold JsonElements, built ones ints or doubles).
+    private static double Number(JsonNode v) => double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    private static double? Num(JsonObject s, string key) => s[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+    private static int? Int(JsonObject s, string key) => s[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? (int)Number(v) : null;
+
+    private static double? Num(JsonObject s, string key) => s[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? Number(v) : null;
 
     /// <summary>
     /// Reads the JSON a model produced: the whole text, or the body of a fenced code block when the model wrapped it

@@ -24,9 +24,6 @@ public sealed class PriceTable
             _prices[model] = price;
     }
 
-    /// <summary>The built-in table.</summary>
-    public static PriceTable Default { get; } = new();
-
     // Public list prices; users with other contracts override them in config.
     private static readonly Dictionary<string, ModelPrice> BuiltIn = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -47,6 +44,10 @@ public sealed class PriceTable
         ["gemini-2.5-flash-lite"] = new(0.10m, 0.40m, 0.025m),
         ["llama-3.1-8b-instruct"] = new(0.02m, 0.03m),
     };
+
+    /// <summary>The built-in table.</summary>
+    public static PriceTable Default { get; } = new();
+
 
     /// <summary>
     /// The price of <paramref name="model"/>, or null. A vendor-qualified name (<c>anthropic/claude-sonnet-4.5</c>)
