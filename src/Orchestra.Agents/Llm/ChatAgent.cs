@@ -296,7 +296,17 @@ public sealed class ChatAgent : Agent
         else if (tools is null)
             outcome = new ToolOutcome(new FunctionResultContent(call.CallId, $"error: there is no tool named '{call.Name}'; this agent has no tools"), true);
         else
-            outcome = await tools.InvokeAsync(call, ct).ConfigureAwait(false);
+        {
+            try
+            {
+                outcome = await tools.InvokeAsync(call, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // A tool that throws is still only a failed tool: the model reads the error and carries on.
+                outcome = new ToolOutcome(new FunctionResultContent(call.CallId, $"error: tool '{call.Name}' failed: {Secrets.Redact(ex.Message)}"), true);
+            }
+        }
         context.Emit(new AgentEvent("tool_result", new JsonObject
         {
             ["tool"] = call.Name,
