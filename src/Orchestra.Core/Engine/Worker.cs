@@ -199,7 +199,13 @@ public sealed class Worker : IDisposable
 
     private void Emit(Execution x, AgentEvent agentEvent)
     {
-        var data = agentEvent.Data is null ? new JsonObject() : (JsonObject)agentEvent.Data.DeepClone();
+        // Partial output is only streamed: with nobody listening there is nothing to do, and the agent hands over a
+        // fresh object per delta, so it need not be copied on this hot path.
+        if (!agentEvent.Persist && !_engine.Events.HasSubscribers)
+            return;
+        var data = agentEvent.Data is null ? new JsonObject()
+            : agentEvent.Persist ? (JsonObject)agentEvent.Data.DeepClone()
+            : agentEvent.Data;
         data["kind"] = agentEvent.Kind;
         var e = new RunEvent
         {
