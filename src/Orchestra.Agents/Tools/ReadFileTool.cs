@@ -33,6 +33,9 @@ internal sealed class ReadFileTool(ToolContext context) : BuiltInTool(BuiltInToo
             throw new ToolException($"'{path}' is a directory; use list_files to see what it holds");
         if (!File.Exists(full))
             throw new ToolException($"file '{path}' not found; use list_files to find the right path");
+        // Checked before opening: a named pipe or device also has length 0, and opening it could block for ever.
+        if (new FileInfo(full).Length == 0)
+            return $"(file '{path}' is empty)";
 
         var stream = TextFiles.OpenRead(full);
         await using (stream.ConfigureAwait(false))

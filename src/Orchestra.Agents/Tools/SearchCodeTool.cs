@@ -65,6 +65,9 @@ internal sealed class SearchCodeTool(ToolContext context) : BuiltInTool(BuiltInT
             FileStream stream;
             try
             {
+                // Empty files cannot match; named pipes and devices, which also have length 0, could block on open.
+                if (new FileInfo(file.FullPath).Length == 0)
+                    continue;
                 stream = TextFiles.OpenRead(file.FullPath);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

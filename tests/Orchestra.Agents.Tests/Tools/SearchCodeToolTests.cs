@@ -80,4 +80,17 @@ public sealed class SearchCodeToolTests : ToolTestBase
 
         Assert.Contains("took too long on line 1 of 'evil.txt'", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ANamedPipeInTheTreeIsNotOpened()
+    {
+        Write("a.txt", "needle\n");
+        var fifo = Path.Combine(Root, "pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+            await mkfifo.WaitForExitAsync();
+        var box = await BoxAsync(Options());
+
+        Assert.Equal("a.txt:1: needle\n", await OkAsync(box, "search_code", """{"pattern": "needle"}""").WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal("(file 'pipe' is empty)", await OkAsync(box, "read_file", """{"path": "pipe"}""").WaitAsync(TimeSpan.FromSeconds(60)));
+    }
 }
