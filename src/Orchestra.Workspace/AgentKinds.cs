@@ -23,6 +23,9 @@ public static class AgentKinds
         var options = SpecBinder.Bind<ChatAgentOptions>(d.Source, d.Spec, "$", "kind", "description");
         try
         {
+            // Unknown tools and missing permissions are refused when the definition loads, not when a step runs.
+            if (options.Tools is { Count: > 0 })
+                Orchestra.Agents.Tools.ToolBox.Validate(ToolHosts.Options(workspace, options));
             return new ChatAgent(d.Name, protocol, options, workspace.ChatServices);
         }
         catch (OrchestraException ex)

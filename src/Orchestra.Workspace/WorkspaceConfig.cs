@@ -60,4 +60,16 @@ public sealed record WorkspaceConfig
 
     /// <summary>Model prices that replace or extend the built-in table.</summary>
     public Dictionary<string, PriceConfig> Prices { get; set; } = [];
+
+    /// <summary>Shell tools LLM agents may be given, by name (see docs/tools.md).</summary>
+    public Dictionary<string, System.Text.Json.Nodes.JsonObject> Tools { get; set; } = [];
+
+    /// <summary>MCP servers (stdio) whose tools LLM agents may be given, by name.</summary>
+    public Dictionary<string, System.Text.Json.Nodes.JsonObject> McpServers { get; set; } = [];
+
+    /// <summary>
+    /// Repositories of a multi-repository workspace, by name, relative to the workspace root; their tools are
+    /// offered as <c>{repo}:{tool}</c>. Empty: the workspace root is the one repository.
+    /// </summary>
+    public Dictionary<string, string> Repos { get; set; } = [];
 }

@@ -255,4 +255,44 @@ public sealed class LlmCliTests : IAsyncLifetime
         Assert.Equal("****" + Key[^4..], status["key"]!.GetValue<string>());
         Assert.DoesNotContain(Key, Ok("auth", "status").Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_agent_with_tools_reads_the_workspace_through_them()
+    {
+        File.WriteAllText(Path.Combine(_cli.Root, "NOTES.md"), "the release is on friday\n");
+        WriteAgent("reader", $"kind: openai\nbase_url: {_server.OpenAiBaseUrl}\napi_key_env: {KeyVariable}\nmodel: m\ntools: [read_file, list_files]\n");
+        _server.Enqueue(FakeReply.FromToolCall("read_file", """{"path":"NOTES.md"}"""));
+        _server.Enqueue(FakeReply.When(new FakeReplyMatch { AfterToolResult = true }) with { Text = "Friday." });
+
+        var r = Ok("task", "reader", "when is the release?");
+
+        Assert.Equal("Friday.\n", r.Out);
+        Assert.Contains("read_file", r.Err, StringComparison.Ordinal);
+        Assert.Contains("the release is on friday", _server.Requests[1].LastToolResultText, StringComparison.Ordinal);
+        Assert.Equal(["read_file", "list_files"], _server.Requests[0].ToolNames);
+    }
+
+    [Fact]
+    public void A_tool_path_outside_the_workspace_goes_back_to_the_model_as_an_error()
+    {
+        WriteAgent("reader", $"kind: openai\nbase_url: {_server.OpenAiBaseUrl}\napi_key_env: {KeyVariable}\nmodel: m\ntools: [read_file]\n");
+        _server.Enqueue(FakeReply.FromToolCall("read_file", """{"path":"../../etc/passwd"}"""));
+        _server.Enqueue(FakeReply.When(new FakeReplyMatch { AfterToolResult = true }) with { Text = "I may not." });
+
+        Ok("task", "reader", "read the password file");
+
+        Assert.StartsWith("error:", _server.Requests[1].LastToolResultText, StringComparison.Ordinal);
+        Assert.DoesNotContain("root:", _server.Requests[1].LastToolResultText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_tool_or_a_missing_permission_is_refused_when_the_agent_loads()
+    {
+        WriteAgent("typo", $"kind: openai\nbase_url: {_server.OpenAiBaseUrl}\napi_key_env: {KeyVariable}\nmodel: m\ntools: [read_fiel]\n");
+        WriteAgent("writer", $"kind: openai\nbase_url: {_server.OpenAiBaseUrl}\napi_key_env: {KeyVariable}\nmodel: m\ntools: [write_file]\n");
+
+        AssertOneLineError(_cli.Run("task", "typo", "hi"), "read_fiel");
+        AssertOneLineError(_cli.Run("task", "writer", "hi"), "write_file");
+        Assert.Empty(_server.Requests);
+    }
 }

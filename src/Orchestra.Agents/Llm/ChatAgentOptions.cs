@@ -1,17 +1,7 @@
 using System.Text.Json.Nodes;
+using Orchestra.Agents.Tools;
 
 namespace Orchestra.Agents.Llm;
-
-/// <summary>What a tool-using agent may do beyond reading the workspace.</summary>
-public enum ToolPermission
-{
-    /// <summary>Read files, list, search, diff. The default.</summary>
-    Read,
-    /// <summary>Also write files inside the workspace.</summary>
-    Write,
-    /// <summary>Also write files and run allow-listed commands.</summary>
-    Run,
-}
 
 /// <summary>The definition of an <c>openai</c> or <c>anthropic</c> agent, as written in <c>.orchestra/agents/&lt;name&gt;.yaml</c>.</summary>
 public sealed record ChatAgentOptions
@@ -46,7 +36,11 @@ public sealed record ChatAgentOptions
     /// <summary>Sampling seed, for providers that honour one.</summary>
     public long? Seed { get; set; }
 
-    /// <summary>Tool names the model may call. Null: none. <c>[default]</c>: the read-only built-ins.</summary>
+    /// <summary>
+    /// Tools the model may call: built-ins (<c>read_file</c>, <c>list_files</c>, <c>search_code</c>, <c>git_diff</c>,
+    /// <c>write_file</c>, <c>run_command</c>), shell tools and MCP servers from the workspace configuration
+    /// (<c>{server}</c> or <c>{server}:{tool}</c>), and <c>{repo}:{tool}</c> in multi-repository workspaces. Null: none.
+    /// </summary>
     public IReadOnlyList<string>? Tools { get; set; }
 
     /// <summary>What the tools may do.</summary>

@@ -17,6 +17,17 @@ public sealed partial class ToolBox
         string WorkspaceDirectory,
         IReadOnlyList<string> Secrets);
 
+    /// <summary>
+    /// Checks tool names, permissions and definitions without starting anything, so that a bad agent definition
+    /// is refused when it is loaded rather than when a step runs.
+    /// </summary>
+    /// <exception cref="OrchestraException">The first problem, in one line.</exception>
+    public static void Validate(ToolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _ = Plan(options);
+    }
+
     private static ToolPlan Plan(ToolOptions options)
     {
         if (options.Repos is not { Count: > 0 })
