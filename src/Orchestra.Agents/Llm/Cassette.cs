@@ -28,6 +28,9 @@ public enum CassetteMode
 public sealed class Cassette
 {
     private const int FormatVersion = 1;
+
+    // Readable quotes and non-ASCII text: a cassette is a file people read and diff.
+    private static readonly JsonSerializerOptions FileJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly object _gate = new();
     private readonly List<Exchange> _exchanges = [];
     private readonly HashSet<int> _used = [];
@@ -168,7 +171,7 @@ public sealed class Cassette
 
     private void Append(Exchange exchange)
     {
-        var line = exchange.ToJson().ToJsonString() + "\n";
+        var line = exchange.ToJson().ToJsonString(FileJson) + "\n";
         lock (_gate)
         {
             _exchanges.Add(exchange);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using Orchestra.Agents.Llm;
 using Orchestra.Cli.Rendering;
 using Orchestra.Core.Storage;
 using Orchestra.Workspace;
@@ -11,10 +12,17 @@ internal static class DemoCommand
 {
     private static readonly Option<string?> Dir = new("--dir") { Description = "Workspace to create (default: a new temporary directory)." };
     private static readonly Option<int> Parallel = new("--parallel", "-p") { Description = "Steps at once.", DefaultValueFactory = _ => 4 };
+    private static readonly Option<bool> Live = new("--live") { Description = "Call the reviewer's provider for real (needs OPENAI_API_KEY) instead of replaying reviewer.cassette." };
+
+    /// <summary>The recorded exchange of the demo's OpenAI reviewer, replayed so that the demo needs no key or network.</summary>
+    private const string CassetteFile = "reviewer.cassette";
 
     public static Command Create()
     {
-        var command = new Command("demo", "Run the example release plan (planner, coders, a flaky tester, reviewer, a real process) offline.") { Dir, Parallel };
+        var command = new Command("demo", "Run the example release plan (planner, coders, a flaky tester, an OpenAI reviewer, a real process) offline.")
+        {
+            Dir, Parallel, Live, CassetteOptions.Record,
+        };
         command.SetAction(async (ctx, ct) =>
         {
             var root = ctx.Parse.GetValue(Dir) is { } dir
@@ -33,6 +41,14 @@ internal static class DemoCommand
             }
             var workspace = OrchestraWorkspace.At(root);
             ctx.UseWorkspace(workspace);
+            Cassette? cassette;
+            if (ctx.Parse.GetValue(CassetteOptions.Record) is not null)
+                cassette = CassetteOptions.Apply(ctx);
+            else
+            {
+                cassette = ctx.Parse.GetValue(Live) ? null : Cassette.OpenForReplay(Path.Combine(root, CassetteFile));
+                workspace.UseCassette(cassette);
+            }
             ctx.Out.WriteLine($"workspace {root}");
             var spec = PlanLoader.Load(Path.Combine(root, "plan.yaml"), workspace);
             var submission = await ctx.Engine.SubmitAsync(spec, ct);
@@ -41,6 +57,7 @@ internal static class DemoCommand
             var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = submission.Run.Id }, ct);
             ctx.WriteTable(steps);
             var run = await ctx.Store.GetRunAsync(submission.Run.Id, ct);
+            CassetteOptions.Report(ctx, cassette);
             ctx.Out.WriteLine($"run {run!.Id} {run.Status.ToString().ToLowerInvariant()}; explore it with: cd {root} && orchestra status {run.Id}");
             return code;
         });
