@@ -160,12 +160,7 @@ internal static class TaskCommand
                         ["status"] = step.Status.ToWire(),
                         ["output"] = step.Output,
                         ["data"] = step.Result?.DeepClone(),
-                        ["usage"] = new JsonObject
-                        {
-                            ["input_tokens"] = step.Usage.InputTokens,
-                            ["output_tokens"] = step.Usage.OutputTokens,
-                            ["cached_tokens"] = step.Usage.CachedTokens,
-                        },
+                        ["usage"] = StepView.UsageJson(step.Usage),
                         ["cost_usd"] = step.Usage.CostUsd,
                         ["attempts"] = step.Attempt,
                     };

@@ -66,6 +66,14 @@ internal static class StepView
         return line;
     }
 
+    public static JsonObject UsageJson(Usage u) => new()
+    {
+        ["input_tokens"] = u.InputTokens,
+        ["output_tokens"] = u.OutputTokens,
+        ["cached_tokens"] = u.CachedTokens,
+        ["cost_usd"] = u.CostUsd,
+    };
+
     public static JsonObject Json(StepRecord s, DateTimeOffset now, bool withOutput)
     {
         var o = new JsonObject
@@ -84,13 +92,7 @@ internal static class StepView
             ["finished_at"] = s.FinishedAt,
             ["duration_ms"] = Duration(s, now) is { } t ? (long)t.TotalMilliseconds : null,
             ["timeout_ms"] = s.Timeout is { } to ? (long)to.TotalMilliseconds : null,
-            ["usage"] = new JsonObject
-            {
-                ["input_tokens"] = s.Usage.InputTokens,
-                ["output_tokens"] = s.Usage.OutputTokens,
-                ["cached_tokens"] = s.Usage.CachedTokens,
-                ["cost_usd"] = s.Usage.CostUsd,
-            },
+            ["usage"] = UsageJson(s.Usage),
             ["error"] = s.Error,
         };
         if (s.Node is not null) o["node"] = s.Node;
