@@ -199,7 +199,7 @@ public sealed class OpenAiSdkTests
         var text = new StringBuilder();
         var items = new List<ResponseItem>();
         ResponseResult? completed = null;
-        await foreach (var update in await client.CreateResponseStreamingAsync(new CreateResponseOptions("gpt-test", [ResponseItem.CreateUserMessageItem("list files")]) { StreamingEnabled = true }))
+        await foreach (var update in await client.CreateResponseStreamingAsync(new CreateResponseOptions("gpt-test", [ResponseItem.CreateUserMessageItem("list files")]) { StreamingEnabled = true, Instructions = "be useful" }))
         {
             switch (update)
             {
@@ -224,7 +224,10 @@ public sealed class OpenAiSdkTests
         Assert.Equal(100, completed.Usage.InputTokenCount);
         Assert.Equal(20, completed.Usage.OutputTokenCount);
         Assert.Equal(60, completed.Usage.InputTokenDetails.CachedTokenCount);
-        Assert.Equal("list files", Assert.Single(server.Requests).LastUserText);
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("list files", request.LastUserText);
+        Assert.Equal("be useful", request.SystemPrompt);
+        Assert.Equal(ProviderProtocol.OpenAiResponses, request.Protocol);
     }
 
     [Fact]
