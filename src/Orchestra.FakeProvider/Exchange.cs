@@ -38,10 +38,9 @@ internal sealed class Exchange(HttpContext http, RecordedRequest request, IdSour
         response.ContentLength = bytes.Length;
         if (plan.Reply.CutStreamAfterChunks is not null)
         {
-            // A body that stops short of its Content-Length on a closed connection: what a dropped link looks like.
+            // Half the body, then the end of the connection: what a dropped link looks like.
+            SseWriter.PrepareCut(response, bytes.Length);
             await response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2), Cancel).ConfigureAwait(false);
-            await response.Body.FlushAsync(Cancel).ConfigureAwait(false);
-            Http.Abort();
             throw new StreamCutException();
         }
         await response.Body.WriteAsync(bytes, Cancel).ConfigureAwait(false);

@@ -27,7 +27,8 @@ public sealed partial class FakeProviderServer
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && cancel.IsCancellationRequested)
         {
-            // The client went away or the server is stopping.
+            // The client went away or the server is stopping: drop the connection rather than send an empty answer.
+            http.Abort();
         }
         catch (Exception ex) when (exchange is not null && !http.Response.HasStarted)
         {

@@ -57,8 +57,9 @@ public sealed record FakeReply
     public bool MalformedJson { get; init; }
 
     /// <summary>
-    /// Aborts the connection after this many SSE events (streaming), or after half of the body (non-streaming).
-    /// Streams shorter than this end normally.
+    /// Ends the connection early, as a dropped link would: streaming replies after this many SSE events (0 drops the
+    /// connection before any response), non-streaming ones after half of their body. The client sees a body that
+    /// stops short; streams shorter than this end normally.
     /// </summary>
     /// <value>The default value is null (never cut).</value>
     public int? CutStreamAfterChunks { get; init; }

@@ -26,15 +26,36 @@ internal sealed class SseWriter
     /// <summary>Sends the status and headers of an event stream.</summary>
     public static async Task<SseWriter> StartAsync(HttpContext http, int? cutAfter, CancellationToken cancel)
     {
+        if (cutAfter == 0)
+            CutBeforeResponse(http);
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
+        if (cutAfter is not null)
+            PrepareCut(response, long.MaxValue / 2);
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(cancel).ConfigureAwait(false);
-        var writer = new SseWriter(http, cutAfter, cancel);
-        writer.CutIfDue();
-        return writer;
+        return new SseWriter(http, cutAfter, cancel);
+    }
+
+    /// <summary>
+    /// Makes ending the response early look like a dropped connection: the body promises more bytes than will
+    /// come and the connection closes after what was written has been delivered. (Aborting the socket instead
+    /// could discard data already written, so the client would not see the events before the cut.)
+    /// </summary>
+    public static void PrepareCut(HttpResponse response, long promisedLength)
+    {
+        response.ContentLength = promisedLength;
+        response.Headers.Connection = "close";
+    }
+
+    /// <summary>A cut before anything was sent: the connection is dropped without a response.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void CutBeforeResponse(HttpContext http)
+    {
+        http.Abort();
+        throw new StreamCutException();
     }
 
     /// <summary>One event: an optional <c>event:</c> line and a <c>data:</c> line with <paramref name="data"/> as JSON.</summary>
@@ -58,10 +79,8 @@ internal sealed class SseWriter
 
     private void CutIfDue()
     {
-        if (_cutAfter is not { } limit || _written < limit)
-            return;
-        _http.Abort();
-        throw new StreamCutException();
+        if (_cutAfter is { } limit && _written >= limit)
+            throw new StreamCutException();
     }
 }
 
