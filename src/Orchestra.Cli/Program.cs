@@ -8,7 +8,7 @@ var root = new RootCommand("Orchestra runs AI agents as durable, observable, bud
     CliContext.DebugOption,
     CliContext.StoreOption,
 };
-foreach (var command in CommandSet.All())
+foreach (var command in CommandSet.For(args))
     root.Subcommands.Add(command);
 
 return await CommandRunner.InvokeAsync(root, args, Console.Out, Console.Error);

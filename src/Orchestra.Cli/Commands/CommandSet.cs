@@ -2,27 +2,57 @@ using System.CommandLine;
 
 namespace Orchestra.Cli.Commands;
 
-/// <summary>Every subcommand of <c>orchestra</c>.</summary>
+/// <summary>Every subcommand of <c>orchestra</c>, by name.</summary>
 internal static class CommandSet
 {
-    public static IEnumerable<Command> All() =>
+    private static readonly (string Name, Func<Command> Create)[] Commands =
     [
-        InitCommand.Create(),
-        StartCommand.Create(),
-        TaskCommand.Create(),
-        SubmitCommand.Create(),
-        RunCommand.CreateRun(),
-        RunCommand.CreateWorker(),
-        StatusCommand.CreateStatus(),
-        StatusCommand.CreateWatch(),
-        LogsCommand.Create(),
-        ControlCommands.CreateCancel(),
-        ControlCommands.CreateRetry(),
-        ControlCommands.CreateTimeout(),
-        CleanCommand.Create(),
-        AgentCommand.Create(),
-        ProviderCommand.Create(),
-        AuthCommand.Create(),
-        DemoCommand.Create(),
+        ("init", InitCommand.Create),
+        ("start", StartCommand.Create),
+        ("task", TaskCommand.Create),
+        ("submit", SubmitCommand.Create),
+        ("run", RunCommand.CreateRun),
+        ("worker", RunCommand.CreateWorker),
+        ("status", StatusCommand.CreateStatus),
+        ("watch", StatusCommand.CreateWatch),
+        ("logs", LogsCommand.Create),
+        ("cancel", ControlCommands.CreateCancel),
+        ("retry", ControlCommands.CreateRetry),
+        ("timeout", ControlCommands.CreateTimeout),
+        ("clean", CleanCommand.Create),
+        ("agent", AgentCommand.Create),
+        ("provider", ProviderCommand.Create),
+        ("auth", AuthCommand.Create),
+        ("demo", DemoCommand.Create),
     ];
+
+    /// <summary>Every subcommand.</summary>
+    public static IEnumerable<Command> All() => Commands.Select(c => c.Create());
+
+    /// <summary>
+    /// The subcommands <paramref name="args"/> can need: only the one it names, when it names one, because building
+    /// every command's options is start-up time that a short command such as <c>start</c> should not pay; all of them
+    /// otherwise, for help, suggestions and errors.
+    /// </summary>
+    public static IEnumerable<Command> For(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg == "--store")
+            {
+                i++;
+                continue;
+            }
+            if (arg.StartsWith('-'))
+                continue;
+            foreach (var (name, create) in Commands)
+            {
+                if (name == arg)
+                    return [create()];
+            }
+            break;
+        }
+        return All();
+    }
 }
