@@ -21,5 +21,6 @@ internal static class CommandSet
         CleanCommand.Create(),
         AgentCommand.Create(),
         DemoCommand.Create(),
+        DevCommand.Create(),
     ];
 }
