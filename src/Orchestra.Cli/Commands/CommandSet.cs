@@ -24,6 +24,7 @@ internal static class CommandSet
         ("provider", ProviderCommand.Create),
         ("auth", AuthCommand.Create),
         ("demo", DemoCommand.Create),
+        ("dev", DevCommand.Create),
     ];
 
     /// <summary>Every subcommand.</summary>
