@@ -197,4 +197,18 @@ public sealed class ScriptingTests
         Assert.Equal("tool_calls", Http.Json(first).GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         Assert.Equal("summarised", Http.Json(second).GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
     }
+
+    [Fact]
+    public async Task ConcurrentRequests_EachTakeADifferentQueuedReply()
+    {
+        await using var server = await FakeProviderServer.StartAsync();
+        for (var i = 0; i < 40; i++)
+            server.Enqueue(FakeReply.FromText($"reply {i}"));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => AskAsync(server, $"question {i}")));
+
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"reply {i}").Order(), answers.Order());
+        Assert.Equal(40, server.Requests.Count);
+        Assert.Equal(0, server.PendingReplies);
+    }
 }
