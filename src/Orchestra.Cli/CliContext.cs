@@ -75,6 +75,9 @@ internal sealed class CliContext : IAsyncDisposable
             {
                 _store = Workspace.OpenStore(StorePath);
                 DebugLog.Write(this, $"store {_store.Description}");
+                // Tasks that 'start' queued in the inbox are in the store before any command looks at it.
+                if (OrchestraWorkspace.UsesDefaultStore(StorePath) && Workspace.Inbox.HasPending)
+                    Workspace.Inbox.IngestAsync(SubmissionEngine).AsTask().GetAwaiter().GetResult();
             }
             return _store;
         }

@@ -20,6 +20,7 @@ public sealed class OrchestraWorkspace
 
     private WorkspaceConfig? _config;
     private ChatAgentServices? _chatServices;
+    private IStore? _defaultStore;
     private Cassette? _cassette;
 
     private OrchestraWorkspace(string root)
@@ -128,9 +129,9 @@ public sealed class OrchestraWorkspace
     /// </summary>
     public IStore OpenStore(string? storeOverride = null, bool readOnly = false)
     {
-        var target = storeOverride ?? Environment.GetEnvironmentVariable("ORCHESTRA_STORE");
-        if (string.IsNullOrWhiteSpace(target))
-            target = DefaultStorePath;
+        if (UsesDefaultStore(storeOverride))
+            return _defaultStore = SqliteStore.Open(DefaultStorePath, new SqliteStoreOptions { ReadOnly = readOnly });
+        var target = storeOverride ?? Environment.GetEnvironmentVariable("ORCHESTRA_STORE")!;
         if (target.StartsWith("postgres", StringComparison.OrdinalIgnoreCase))
             throw new OrchestraException("PostgreSQL stores are not available in this build yet: use a SQLite file path for --store.");
         if (target.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
@@ -138,6 +139,18 @@ public sealed class OrchestraWorkspace
         var path = Path.GetFullPath(target, Root);
         return SqliteStore.Open(path, new SqliteStoreOptions { ReadOnly = readOnly });
     }
+
+    /// <summary>True when <paramref name="storeOverride"/> and <c>ORCHESTRA_STORE</c> leave the store at <c>.orchestra/orchestra.db</c>.</summary>
+    public static bool UsesDefaultStore(string? storeOverride) =>
+        string.IsNullOrWhiteSpace(storeOverride) && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("ORCHESTRA_STORE"));
+
+    /// <summary>
+    /// <c>.orchestra/inbox/</c>: tasks accepted by <c>start</c> without opening the default store, brought in by
+    /// the next command that opens it and by every worker.
+    /// </summary>
+    public SubmissionInbox Inbox => _inbox ??= new SubmissionInbox(Path.Combine(StateDir, "inbox"));
+
+    private SubmissionInbox? _inbox;
 
     /// <summary>
     /// Creates an engine over a store with this workspace's agents and settings. Without
@@ -161,6 +174,11 @@ public sealed class OrchestraWorkspace
                 Jitter = c.Retry.Jitter,
             },
         };
-        return new OrchestraEngine(store, Agents, options, time);
+        // Workers over the default store bring in the tasks accepted into the inbox.
+        OrchestraEngine? engine = null;
+        if (ReferenceEquals(store, _defaultStore))
+            options = options with { Intake = ct => Inbox.IngestAsync(engine!, ct) };
+        engine = new OrchestraEngine(store, Agents, options, time);
+        return engine;
     }
 }

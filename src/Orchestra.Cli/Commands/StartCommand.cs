@@ -2,6 +2,7 @@ using System.CommandLine;
 using Orchestra.Core;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Model;
+using Orchestra.Workspace;
 
 namespace Orchestra.Cli.Commands;
 
@@ -42,6 +43,7 @@ internal static class StartCommand
             var after = new List<string>();
             foreach (var id in p.GetValue(After) ?? [])
                 after.Add(await ctx.ResolveStepIdAsync(id, ct));
+            var fast = after.Count == 0 && p.GetValue(Key) is null && OrchestraWorkspace.UsesDefaultStore(ctx.StorePath);
             var spec = new StepSpec
             {
                 Name = p.GetValue(Name),
@@ -54,6 +56,12 @@ internal static class StartCommand
                 IdempotencyKey = p.GetValue(Key),
                 OnDependencyFailure = p.GetValue(Skip) ? DependencyFailurePolicy.Skip : null,
             };
+            if (fast)
+            {
+                // Accepted into the inbox without opening the store: the next command or worker brings it in.
+                ctx.Out.WriteLine(ctx.Workspace.Inbox.Accept(spec, ctx.Time));
+                return ExitCodes.Success;
+            }
             var submission = await ctx.SubmissionEngine.StartAsync(spec, ct);
             ctx.Out.WriteLine(submission.Steps[0].Id);
             return ExitCodes.Success;

@@ -26,4 +26,11 @@ public sealed record EngineOptions
 
     /// <summary>Source of the jitter in retry delays, a number in [0, 1).</summary>
     public Func<double> Random { get; init; } = System.Random.Shared.NextDouble;
+
+    /// <summary>
+    /// Brings work accepted outside the store (a workspace's inbox of started tasks) into it; returns how many
+    /// submissions it brought. Workers call it when they start, on every poll and before deciding they are idle.
+    /// Null: nothing is accepted outside the store.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<int>>? Intake { get; init; }
 }

@@ -23,6 +23,8 @@ public sealed partial class OrchestraEngine
             graph = Graphs.FindGraph(spec.Name)
                 ?? throw new OrchestraException($"Unknown graph '{spec.Name}': register it with the engine's graph catalog first.", ErrorKind.NotFound);
         }
+        if (spec.Id is not null && (!Ids.IsValid(spec.Id) || Ids.IsStep(spec.Id) || spec.Steps.Any(st => st.Id is { } sid && (!Ids.IsValid(sid) || !Ids.IsStep(sid)))))
+            throw new OrchestraException($"'{spec.Id}' with its steps is not a valid pre-assigned run id.");
         var order = Validate(spec);
         // Only a step with an idempotency key is ever compared with an earlier request.
         var hashes = spec.Steps.Select(s => s.IdempotencyKey is null ? null : PayloadHash(s)).ToArray();
@@ -36,6 +38,8 @@ public sealed partial class OrchestraEngine
             // Look again under the write lock: a concurrent submission with the same keys may have committed since.
             if (await FindIdempotentAsync(tx.Store, spec, hashes, cancellationToken).ConfigureAwait(false) is { } raced)
                 return raced;
+            if (spec.Id is not null && await tx.Store.GetRunAsync(spec.Id, cancellationToken).ConfigureAwait(false) is { } already)
+                return new Submission(already, await tx.Store.ListStepsAsync(new StepQuery { RunId = already.Id }, cancellationToken).ConfigureAwait(false), Existing: true);
             // Check external dependencies inside the transaction so they cannot change under us.
             var names = spec.Steps.Select(s => s.Name ?? s.Agent).ToHashSet(StringComparer.Ordinal);
             foreach (var dep in spec.Steps.SelectMany(s => s.DependsOn).Where(d => Ids.IsValid(d) && Ids.IsStep(d)).Distinct())
@@ -48,7 +52,7 @@ public sealed partial class OrchestraEngine
 
             var run = new RunRecord
             {
-                Id = Ids.NewRunId(Time),
+                Id = spec.Id ?? Ids.NewRunId(Time),
                 Kind = spec.Kind,
                 Name = spec.Name,
                 State = spec.State?.DeepClone() as JsonObject ?? [],
@@ -86,7 +90,7 @@ public sealed partial class OrchestraEngine
                 }
                 var step = new StepRecord
                 {
-                    Id = Ids.NewStepId(Time),
+                    Id = s.Id ?? Ids.NewStepId(Time),
                     RunId = run.Id,
                     Name = name,
                     Agent = s.Agent,
@@ -126,6 +130,24 @@ public sealed partial class OrchestraEngine
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Brings in work accepted outside the store (see <see cref="EngineOptions.Intake"/>); the number of
+    /// submissions brought in. A failing intake is reported as none: work already in the store goes on.
+    /// </summary>
+    public async ValueTask<int> IntakeAsync(CancellationToken cancellationToken = default)
+    {
+        if (Options.Intake is not { } intake)
+            return 0;
+        try
+        {
+            return await intake(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Queues one task: a run with a single step.</summary>
     public ValueTask<Submission> StartAsync(StepSpec step, CancellationToken cancellationToken = default) =>
         SubmitAsync(new RunSpec { Kind = RunKinds.Task, Name = step.Name ?? step.Agent, Steps = [step] }, cancellationToken);
@@ -148,7 +170,7 @@ public sealed partial class OrchestraEngine
                 throw new OrchestraException($"'{name}' is not a valid task id: use letters, digits, '-', '_' or '.' (at most 64).");
             if (!byName.TryAdd(name, i))
                 throw new OrchestraException($"Task id '{name}' is used twice: give each task a unique id.");
-            if (!HasAgent(s.Agent))
+            if (spec.Id is null && !HasAgent(s.Agent))
                 throw new OrchestraException($"Unknown agent '{s.Agent}' for task '{name}': define it in .orchestra/agents/{s.Agent}.yaml or see 'orchestra agent list'.", ErrorKind.NotFound);
             if (s.MaxAttempts < 1)
                 throw new OrchestraException($"Task '{name}': max_attempts must be at least 1, not {s.MaxAttempts}.");

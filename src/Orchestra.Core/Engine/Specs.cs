@@ -6,6 +6,9 @@ namespace Orchestra.Core.Engine;
 /// <summary>A step to create.</summary>
 public sealed record StepSpec
 {
+    /// <summary>A step id assigned when the submission was accepted, with <see cref="RunSpec.Id"/>; null: a new one.</summary>
+    public string? Id { get; init; }
+
     /// <summary>Name within the run (a plan's task id). Defaults to the agent name.</summary>
     public string? Name { get; init; }
 
@@ -40,6 +43,13 @@ public sealed record StepSpec
 /// <summary>A run to create with its first steps.</summary>
 public sealed record RunSpec
 {
+    /// <summary>
+    /// A run id assigned when the submission was accepted outside the store (the workspace inbox), or null for a
+    /// new one. Submitting a run whose id exists returns the existing run: accepted work is brought in once. The
+    /// agents of such a submission were checked when it was accepted and are not checked again.
+    /// </summary>
+    public string? Id { get; init; }
+
     /// <summary>The face creating it: see <see cref="RunKinds"/>.</summary>
     public string Kind { get; init; } = RunKinds.Task;
 

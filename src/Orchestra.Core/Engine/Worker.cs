@@ -45,6 +45,7 @@ public sealed class Worker : IDisposable
         var reclaimEvery = _options.ReclaimInterval ?? lease / 2;
         var nextHeartbeat = Time.GetUtcNow() + heartbeatEvery;
         var nextReclaim = Time.GetUtcNow();
+        var nextIntake = Time.GetUtcNow();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -62,6 +63,11 @@ public sealed class Worker : IDisposable
                     foreach (var step in report.Adopted)
                         Start(step, resume: true);
                     nextReclaim = now + reclaimEvery;
+                }
+                if (now >= nextIntake)
+                {
+                    await _engine.IntakeAsync(cancellationToken).ConfigureAwait(false);
+                    nextIntake = now + _options.PollInterval;
                 }
                 var free = _options.Parallelism - _inflight.Count;
                 if (claimed is null)
@@ -122,6 +128,9 @@ public sealed class Worker : IDisposable
 
     private async ValueTask<bool> IsIdleAsync(CancellationToken cancellationToken)
     {
+        // Work accepted outside the store since the last poll is work to do.
+        if (await _engine.IntakeAsync(cancellationToken).ConfigureAwait(false) > 0)
+            return false;
         if (_options.RunId is { } runId)
         {
             // A worker for one run is done when the run is: finished, paused for a user, or out of open steps.

@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using Orchestra.Agents.Cli;
 using Orchestra.Agents.Processes;
+using Orchestra.Core.Agents;
+using Orchestra.Core.Engine;
 using Orchestra.Core.Model;
 using Orchestra.Core.Storage;
 using Orchestra.Storage.Sqlite;
+using Orchestra.Workspace;
 
 namespace Orchestra.Cli.Tests.Integration;
 
@@ -34,8 +37,27 @@ internal sealed record StoreView(IReadOnlyList<StepRecord> Steps, IReadOnlyList<
 {
     public static string DefaultPath(CliHarness cli) => Path.Combine(cli.StateDir, "orchestra.db");
 
-    /// <summary>Opens the store read-only; dispose it before deleting the workspace.</summary>
-    public static SqliteStore Open(CliHarness cli) => SqliteStore.Open(DefaultPath(cli), new SqliteStoreOptions { ReadOnly = true });
+    /// <summary>
+    /// Opens the store read-only, after bringing in the tasks 'start' left in the inbox (as any command that opens
+    /// the store does); dispose it before deleting the workspace.
+    /// </summary>
+    public static SqliteStore Open(CliHarness cli)
+    {
+        var inbox = new SubmissionInbox(Path.Combine(cli.StateDir, "inbox"));
+        if (inbox.HasPending)
+        {
+            var writable = SqliteStore.Open(DefaultPath(cli));
+            try
+            {
+                inbox.IngestAsync(new OrchestraEngine(writable, new AgentRegistry())).AsTask().GetAwaiter().GetResult();
+            }
+            finally
+            {
+                writable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+        return SqliteStore.Open(DefaultPath(cli), new SqliteStoreOptions { ReadOnly = true });
+    }
 
     public static async Task<StoreView> ReadAsync(CliHarness cli)
     {
