@@ -85,6 +85,13 @@ internal sealed class CliContext : IAsyncDisposable
 
     public OrchestraEngine Engine => _engine ??= Workspace.CreateEngine(Store, Time);
 
+    /// <summary>Brings in tasks queued in the inbox since the store was opened (for views that stay open).</summary>
+    public async Task IntakeAsync(CancellationToken cancellationToken)
+    {
+        if (OrchestraWorkspace.UsesDefaultStore(StorePath) && Workspace.Inbox.HasPending)
+            await Workspace.Inbox.IngestAsync(SubmissionEngine, cancellationToken);
+    }
+
     /// <summary>An engine for commands that only submit work: the worker settings are not read.</summary>
     public OrchestraEngine SubmissionEngine => _engine ?? (_submissionEngine ??= Workspace.CreateEngine(Store, Time, configured: false));
 

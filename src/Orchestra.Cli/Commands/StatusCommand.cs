@@ -122,6 +122,7 @@ internal static class StatusCommand
                 {
                     while (!ct.IsCancellationRequested)
                     {
+                        await ctx.IntakeAsync(ct);
                         var steps = await ctx.Store.ListStepsAsync(new StepQuery { Limit = Math.Max(10, Console.WindowHeight - 6) }, ct);
                         live.UpdateTarget(new Text(StepView.Table(steps, time.GetUtcNow(), ansi: false, ctx.Width)));
                         if (untilIdle && await IsIdleAsync(ctx, ct)) break;
@@ -133,6 +134,7 @@ internal static class StatusCommand
             var seen = new Dictionary<string, (StepStatus, int)>(StringComparer.Ordinal);
             while (!ct.IsCancellationRequested)
             {
+                await ctx.IntakeAsync(ct);
                 var steps = await ctx.Store.ListStepsAsync(new StepQuery { Limit = 500 }, ct);
                 var now = time.GetUtcNow();
                 foreach (var s in steps)
