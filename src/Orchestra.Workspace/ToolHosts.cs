@@ -11,7 +11,7 @@ internal static class ToolHosts
 {
     /// <summary>The options for an agent's tools in <paramref name="workspace"/>.</summary>
     /// <exception cref="OrchestraException">A shell tool or MCP server definition in config.yaml is invalid.</exception>
-    public static ToolOptions Options(OrchestraWorkspace workspace, ChatAgentOptions agent)
+    public static ToolOptions Options(OrchestraWorkspace workspace, ChatAgentOptions agent, bool readOnly = false)
     {
         var config = workspace.Config;
         var repos = config.Repos.Count == 0
@@ -21,8 +21,9 @@ internal static class ToolHosts
         {
             Repos = repos,
             WorkspaceDirectory = workspace.Root,
-            Tools = agent.Tools,
-            Permission = agent.Permission,
+            // A read-only step (a review) keeps only the built-in read tools: shell and MCP tools may change things.
+            Tools = readOnly ? agent.Tools?.Where(t => BuiltInToolNames.RequiredPermission(t) == ToolPermission.Read).ToList() : agent.Tools,
+            Permission = readOnly ? ToolPermission.Read : agent.Permission,
             AllowedCommands = agent.AllowedCommands,
             ShellTools = config.Tools.Select(kv => Bind("tools", kv.Key, () => ShellToolDefinition.FromJson(kv.Key, kv.Value))).ToList(),
             McpServers = config.McpServers.Select(kv => Bind("mcp_servers", kv.Key, () => McpServerDefinition.FromJson(kv.Key, kv.Value))).ToList(),
@@ -42,5 +43,9 @@ internal static class ToolHosts
     }
 
     public static Func<ChatAgentOptions, AgentContext, CancellationToken, ValueTask<IToolHost?>> Factory(OrchestraWorkspace workspace) =>
-        async (agent, _, ct) => new ToolBoxHost(await ToolBox.CreateAsync(Options(workspace, agent), ct).ConfigureAwait(false));
+        async (agent, context, ct) =>
+        {
+            var readOnly = context.Step.Input?["read_only"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<bool>(out var b) && b;
+            return new ToolBoxHost(await ToolBox.CreateAsync(Options(workspace, agent, readOnly), ct).ConfigureAwait(false));
+        };
 }

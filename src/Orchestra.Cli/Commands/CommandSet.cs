@@ -23,6 +23,8 @@ internal static class CommandSet
         ("agent", AgentCommand.Create),
         ("provider", ProviderCommand.Create),
         ("auth", AuthCommand.Create),
+        ("review", ReviewCommand.CreateReview),
+        ("findings", ReviewCommand.CreateFindings),
         ("demo", DemoCommand.Create),
         ("dev", DevCommand.Create),
     ];

@@ -11,6 +11,8 @@ public static class RunKinds
     public const string Plan = "plan";
     /// <summary>A graph whose steps are created as edges fire.</summary>
     public const string Graph = "graph";
+    /// <summary>A review: one read-only step per reviewer, whose findings are compared.</summary>
+    public const string Review = "review";
 }
 
 /// <summary>One execution of a task, plan, graph, conversation or ensemble.</summary>
