@@ -1,0 +1,66 @@
+using HandlebarsDotNet;
+using Orchestra.Core;
+
+namespace Orchestra.Pipelines.Prompts;
+
+/// <summary>
+/// A task template (Handlebars: <c>{{ pr_diff }}</c>, <c>{{ outputs.critic.verdict }}</c>, <c>{{#if ...}}</c>,
+/// <c>{{#each ...}}</c>). Values are written as they are, without HTML escaping; a mapping or list written whole
+/// prints as JSON; a missing value prints as nothing. The template is compiled on first use.
+/// </summary>
+public sealed class PromptTemplate
+{
+    private static readonly Lazy<IHandlebars> Engine = new(() => Handlebars.Create(new HandlebarsConfiguration { NoEscape = true }));
+
+    private HandlebarsTemplate<object, object>? _compiled;
+    private IReadOnlyList<TemplateReference>? _references;
+
+    /// <summary>Creates a template from its text.</summary>
+    public PromptTemplate(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Text = text;
+    }
+
+    /// <summary>The template as written.</summary>
+    public string Text { get; }
+
+    /// <summary>The names the template reads outside <c>{{#each}}</c> and <c>{{#with}}</c> blocks.</summary>
+    public IReadOnlyList<TemplateReference> References => _references ??= TemplateScanner.Scan(Text);
+
+    /// <summary>Compiles the template now.</summary>
+    /// <exception cref="OrchestraException">It is not a valid template; the message says why.</exception>
+    public void Check() => _ = Compiled();
+
+    /// <summary>Renders the template over <paramref name="model"/>.</summary>
+    /// <exception cref="OrchestraException">It is not a valid template, or a helper failed.</exception>
+    public string Render(TemplateModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var template = Compiled();
+        try
+        {
+            return template(model.Root);
+        }
+        catch (HandlebarsException ex)
+        {
+            throw new OrchestraException($"the task template could not be rendered: {OneLine(ex.Message)}", ErrorKind.Usage, ex);
+        }
+    }
+
+    private HandlebarsTemplate<object, object> Compiled()
+    {
+        if (_compiled is not null)
+            return _compiled;
+        try
+        {
+            return _compiled = Engine.Value.Compile(Text);
+        }
+        catch (HandlebarsException ex)
+        {
+            throw new OrchestraException($"the task is not a valid template: {OneLine(ex.Message)}", ErrorKind.Usage, ex);
+        }
+    }
+
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ").TrimEnd('.');
+}
