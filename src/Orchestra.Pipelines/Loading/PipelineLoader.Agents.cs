@@ -101,7 +101,7 @@ public static partial class PipelineLoader
             if (!fields.Contains(key))
             {
                 var near = SchemaReader.Suggest(key, known);
-                r.Bag.Error($"{at}.{key}", $"unknown key '{key}' in agent '{name}' (kind {kind}){(near is null ? "" : $": did you mean '{near}'?")}. Known keys: {string.Join(", ", known)}.");
+                r.Bag.Error($"{at}.{key}", $"unknown key '{key}' in agent '{name}' (kind {kind}){(near is null ? "." : $": did you mean '{near}'?")} Known keys: {string.Join(", ", known)}.");
                 continue;
             }
             bindable[key] = value?.DeepClone();

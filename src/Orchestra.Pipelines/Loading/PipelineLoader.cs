@@ -155,7 +155,7 @@ public static partial class PipelineLoader
             var type = ReadType(r, o, at) ?? PipelineValueType.String;
             var defaultValue = SchemaReader.TryGet(o, "default", out var d) ? d!.DeepClone() : null;
             if (defaultValue is not null && !TypeOf(type, defaultValue))
-                r.Bag.Error($"{at}.default", $"the default of input '{name}' is {SchemaReader.Describe(defaultValue)}, which is not a {type.ToString().ToLowerInvariant()}.");
+                r.Bag.Error($"{at}.default", $"the default of input '{name}' is {SchemaReader.Describe(defaultValue)}, which is not {Describe(type)}.");
             var required = r.Bool(o, "required", at);
             if (required == true && defaultValue is not null)
                 r.Bag.Error($"{at}.required", $"input '{name}' is required and has a default: drop one of them.");
@@ -193,7 +193,7 @@ public static partial class PipelineLoader
                 r.Bag.Error($"{at}.reducer", $"the merge reducer combines mappings, but state field '{name}' has type {type.ToString().ToLowerInvariant()}: use type object or another reducer.");
             var defaultValue = SchemaReader.TryGet(o, "default", out var d) ? d!.DeepClone() : null;
             if (defaultValue is not null && !TypeOf(type, defaultValue))
-                r.Bag.Error($"{at}.default", $"the default of state field '{name}' is {SchemaReader.Describe(defaultValue)}, which is not a {type.ToString().ToLowerInvariant()}.");
+                r.Bag.Error($"{at}.default", $"the default of state field '{name}' is {SchemaReader.Describe(defaultValue)}, which is not {Describe(type)}.");
             fields.Add(new StateField
             {
                 Name = name,
@@ -400,9 +400,39 @@ public static partial class PipelineLoader
             if (colon2 > 0 && rest.Length > colon1 + colon2 + 2)
             {
                 var end = prefix.Length + colon1 + 1 + colon2;
-                return new PipelineDiagnostic(DiagnosticSeverity.Error, message[..end], message[(end + 1)..].TrimStart());
+                return new PipelineDiagnostic(DiagnosticSeverity.Error, message[..end], Plain(message[(end + 1)..].TrimStart()));
             }
         }
-        return new PipelineDiagnostic(DiagnosticSeverity.Error, source.Where(at), message);
+        return new PipelineDiagnostic(DiagnosticSeverity.Error, source.Where(at), Plain(message));
     }
+
+    /// <summary>Serializer wording such as "could not be converted to System.Nullable`1[System.Single]" in plain words.</summary>
+    private static string Plain(string message)
+    {
+        const string marker = "could not be converted to ";
+        var i = message.IndexOf(marker, StringComparison.Ordinal);
+        if (i < 0)
+            return message;
+        var type = message[(i + marker.Length)..].TrimEnd('.');
+        var wanted = type switch
+        {
+            _ when type.Contains("Single", StringComparison.Ordinal) || type.Contains("Double", StringComparison.Ordinal) || type.Contains("Decimal", StringComparison.Ordinal) => "a number",
+            _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+            _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+            _ when type.Contains("TimeSpan", StringComparison.Ordinal) => "a duration such as 30s",
+            _ when type.Contains("String", StringComparison.Ordinal) && type.Contains("Dictionary", StringComparison.Ordinal) => "a mapping",
+            _ when type.Contains("List", StringComparison.Ordinal) || type.Contains("[]", StringComparison.Ordinal) => "a list",
+            _ when type == "System.String" => "text",
+            _ => null,
+        };
+        return wanted is null ? message : $"the value has the wrong type: expected {wanted}.";
+    }
+
+    /// <summary>A type with its article, for messages: "an integer", "a list".</summary>
+    internal static string Describe(PipelineValueType type) => type switch
+    {
+        PipelineValueType.Integer => "an integer",
+        PipelineValueType.Any => "any value",
+        _ => $"a {type.ToString().ToLowerInvariant()}",
+    };
 }
