@@ -105,8 +105,8 @@ internal sealed partial class Compilation
         foreach (var node in analysis.Unreachable())
         {
             var (entry, at) = _nodes[node];
-            _bag.Error(at, entry is not null && !_edges.Any(e => e.Activates.Contains(node))
-                ? $"node '{node}' is declared but no edge leads to it: add an edge such as {{ from: START, to: {node} }} or remove the node."
+            _bag.Error(at, !_edges.Any(e => e.Activates.Contains(node))
+                ? $"no edge leads to node '{node}': add an edge such as {{ from: START, to: {node} }}{(entry is null ? "" : " or remove the node")}."
                 : $"node '{node}' cannot be reached from START: every edge into it starts at a node that never runs.");
         }
         if (analysis.UnboundedCycle() is { } cycle)

@@ -203,7 +203,7 @@ internal sealed partial class Compilation
             }
             var near = SchemaReader.Suggest(agent, _agents.Keys.Concat(WorkspaceAgentNames()));
             _bag.Error(agentAt, entry?.Agent is not null
-                ? $"unknown agent '{agent}' for node '{name}'{(near is null ? "" : $": did you mean '{near}'?")}. {KnownAgents()}"
+                ? $"unknown agent '{agent}' for node '{name}'{(near is null ? "." : $": did you mean '{near}'?")} {KnownAgents()}"
                 : $"node '{name}' names no agent and no agent is called '{name}': add 'agent:' to it under nodes.{name}. {KnownAgents()}");
         }
     }

@@ -219,7 +219,7 @@ public static partial class PipelineLoader
         PipelineValueType.Any => true,
         PipelineValueType.String => value?.GetValueKind() == JsonValueKind.String,
         PipelineValueType.Number => value?.GetValueKind() == JsonValueKind.Number,
-        PipelineValueType.Integer => value?.GetValueKind() == JsonValueKind.Number && value.GetValue<double>() % 1 == 0,
+        PipelineValueType.Integer => value?.GetValueKind() == JsonValueKind.Number && double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) % 1 == 0,
         PipelineValueType.Boolean => value?.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
         PipelineValueType.List => value is JsonArray,
         PipelineValueType.Object => value is JsonObject,

@@ -195,7 +195,8 @@ internal sealed class SchemaReader(DiagnosticBag bag)
         foreach (var k in known)
         {
             var d = Distance(word, k);
-            if (d < bestDistance)
+            // Two edits make a different word out of a short one ('zz' is not a typo of 'a').
+            if (d < bestDistance && (d <= 1 || word.Length >= 4))
             {
                 best = k;
                 bestDistance = d;

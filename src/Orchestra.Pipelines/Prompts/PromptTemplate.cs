@@ -5,12 +5,13 @@ namespace Orchestra.Pipelines.Prompts;
 
 /// <summary>
 /// A task template (Handlebars: <c>{{ pr_diff }}</c>, <c>{{ outputs.critic.verdict }}</c>, <c>{{#if ...}}</c>,
-/// <c>{{#each ...}}</c>). Values are written as they are, without HTML escaping; a mapping or list written whole
-/// prints as JSON; a missing value prints as nothing. The template is compiled on first use.
+/// <c>{{#each ...}}</c>, <c>{{json value}}</c>). Values are written as they are, without HTML escaping; a mapping
+/// written whole prints as JSON, a list as its items joined by commas (<c>{{json list}}</c> prints it as JSON); a
+/// missing value prints as nothing. The template is compiled on first use.
 /// </summary>
 public sealed class PromptTemplate
 {
-    private static readonly Lazy<IHandlebars> Engine = new(() => Handlebars.Create(new HandlebarsConfiguration { NoEscape = true }));
+    private static readonly Lazy<IHandlebars> Engine = new(CreateEngine);
 
     private HandlebarsTemplate<object, object>? _compiled;
     private IReadOnlyList<TemplateReference>? _references;
@@ -60,6 +61,14 @@ public sealed class PromptTemplate
         {
             throw new OrchestraException($"the task is not a valid template: {OneLine(ex.Message)}", ErrorKind.Usage, ex);
         }
+    }
+
+    private static IHandlebars CreateEngine()
+    {
+        var engine = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true });
+        // {{json value}}: any value as JSON, for lists of findings and other structured outputs.
+        engine.RegisterHelper("json", (writer, _, arguments) => writer.WriteSafeString(TemplateModel.Json(arguments.Length > 0 ? arguments[0] : null)));
+        return engine;
     }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").TrimEnd('.');

@@ -77,6 +77,9 @@ public sealed class TemplateModel
         public override string ToString() => ToJson(this)!.ToJsonString(TemplateJson.Options);
     }
 
+    /// <summary>A template value as indented JSON.</summary>
+    internal static string Json(object? value) => ToJson(value)?.ToJsonString(TemplateJson.Options) ?? "null";
+
     private static JsonNode? ToJson(object? value) => value switch
     {
         null => null,

@@ -23,7 +23,7 @@ public sealed record TemplateReference(string Path, int Line, int Column)
 /// </summary>
 internal static partial class TemplateScanner
 {
-    private static readonly HashSet<string> BuiltInHelpers = new(StringComparer.Ordinal) { "if", "unless", "each", "with", "lookup", "log", "else" };
+    private static readonly HashSet<string> BuiltInHelpers = new(StringComparer.Ordinal) { "if", "unless", "each", "with", "lookup", "log", "else", "json" };
 
     [GeneratedRegex("""("[^"]*"|'[^']*'|[^\s()]+)""")]
     private static partial Regex Tokens();
