@@ -5,9 +5,9 @@ namespace Orchestra.Pipelines.Prompts;
 
 /// <summary>
 /// A task template (Handlebars: <c>{{ pr_diff }}</c>, <c>{{ outputs.critic.verdict }}</c>, <c>{{#if ...}}</c>,
-/// <c>{{#each ...}}</c>, <c>{{json value}}</c>). Values are written as they are, without HTML escaping; a mapping
-/// written whole prints as JSON, a list as its items joined by commas (<c>{{json list}}</c> prints it as JSON); a
-/// missing value prints as nothing. The template is compiled on first use.
+/// <c>{{#each ...}}</c>, <c>{{json value}}</c>). Values are written as they are, without HTML escaping; a missing
+/// value prints as nothing; write mappings and lists (structured outputs) with <c>{{json value}}</c>, which prints
+/// them as JSON. The template is compiled on first use.
 /// </summary>
 public sealed class PromptTemplate
 {

@@ -61,7 +61,7 @@ public sealed class TemplateModel
         _ => null,
     };
 
-    /// <summary>A mapping that prints as JSON when a template writes it whole.</summary>
+    /// <summary>A mapping; <c>{{json value}}</c> prints it as JSON.</summary>
     private sealed class JsonMap : Dictionary<string, object?>
     {
         public JsonMap() : base(StringComparer.Ordinal) { }
@@ -71,7 +71,7 @@ public sealed class TemplateModel
         public override string ToString() => ToJson(this)!.ToJsonString(TemplateJson.Options);
     }
 
-    /// <summary>A list that prints as JSON when a template writes it whole.</summary>
+    /// <summary>A list; <c>{{json value}}</c> prints it as JSON.</summary>
     private sealed class JsonList(IEnumerable<object?> items) : List<object?>(items)
     {
         public override string ToString() => ToJson(this)!.ToJsonString(TemplateJson.Options);
