@@ -11,6 +11,7 @@ internal static class CommandSet
         ("start", StartCommand.Create),
         ("task", TaskCommand.Create),
         ("submit", SubmitCommand.Create),
+        ("compile", CompileCommand.Create),
         ("run", RunCommand.CreateRun),
         ("worker", RunCommand.CreateWorker),
         ("status", StatusCommand.CreateStatus),
