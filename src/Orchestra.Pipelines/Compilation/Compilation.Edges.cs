@@ -68,9 +68,9 @@ internal sealed partial class Compilation
             _nodes[name] = (null, at);
             return true;
         }
-        var near = SchemaReader.Suggest(name, _nodes.Keys.Concat(_agents.Keys));
-        var known = _nodes.Keys.Concat(_agents.Keys).Distinct().ToList();
-        return Fail(at, $"unknown node '{name}'{(near is null ? "" : $": did you mean '{near}'?")} Declare it under 'nodes:' or define an agent called '{name}'."
+        var known = _nodes.Keys.Concat(_agents.Keys).Concat(WorkspaceAgentNames()).Distinct().ToList();
+        var near = SchemaReader.Suggest(name, known);
+        return Fail(at, $"unknown node '{name}'{(near is null ? "." : $": did you mean '{near}'?")} Declare it under 'nodes:' or define an agent called '{name}'."
             + (known.Count > 0 ? $" Known nodes and agents: {string.Join(", ", known)}." : ""));
     }
 
