@@ -3,6 +3,7 @@ using Orchestra.Benchmarks;
 
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- system [--steps N] [--parallel N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- cli --orchestra PATH [--steps N]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- compile --orchestra PATH [--runs N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- llm [--calls N] [--concurrent N] [--tokens N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- micro [BenchmarkDotNet options]
 var mode = args.Length > 0 ? args[0] : "system";
@@ -11,6 +12,7 @@ return mode switch
 {
     "system" => await SystemBenchmark.RunAsync(rest),
     "cli" => await CliBenchmark.RunAsync(rest),
+    "compile" => CompileBenchmark.Run(rest),
     "llm" => await LlmBenchmark.RunAsync(rest),
     "micro" => RunMicro(rest),
     _ => Usage(),
@@ -26,6 +28,6 @@ static int RunMicro(string[] rest)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|llm|micro [options]");
+    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|compile|llm|micro [options]");
     return 2;
 }
