@@ -71,7 +71,7 @@ public static partial class ClaudeOutcome
     public static int? ApiStatus(JsonObject result, string? text)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (result["api_error_status"] is JsonValue v && v.TryGetValue<double>(out var status) && status is >= 100 and < 600)
+        if (ClaudeProtocol.Number(result["api_error_status"]) is { } status && status is >= 100 and < 600)
             return (int)status;
         if (text is not null && StatusInText().Match(text) is { Success: true } m)
             return int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);

@@ -106,5 +106,21 @@ public static class ClaudeProtocol
 
     /// <summary>The number at <paramref name="key"/> as a long, or 0.</summary>
     internal static long Long(JsonNode? node, string key) =>
-        node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<double>(out var d) ? (long)d : 0;
+        node is JsonObject o && Number(o[key]) is { } d ? (long)d : 0;
+
+    /// <summary>A JSON number, whether parsed or built in code; null for anything else.</summary>
+    internal static decimal? Number(JsonNode? node)
+    {
+        if (node is not JsonValue v)
+            return null;
+        if (v.TryGetValue<decimal>(out var m))
+            return m;
+        if (v.TryGetValue<long>(out var l))
+            return l;
+        if (v.TryGetValue<int>(out var i))
+            return i;
+        if (v.TryGetValue<double>(out var d) && double.IsFinite(d) && Math.Abs(d) < 1e15)
+            return (decimal)d;
+        return null;
+    }
 }

@@ -201,7 +201,7 @@ public sealed class ClaudeStream
         _inputTokens += input + creation + read;
         _cachedTokens += read;
         _outputTokens += output;
-        if (message["total_cost_usd"] is JsonValue c && c.TryGetValue<decimal>(out var cost))
+        if (ClaudeProtocol.Number(message["total_cost_usd"]) is { } cost)
             _cost = Math.Max(_cost, cost);
         var data = new JsonObject
         {
@@ -216,8 +216,8 @@ public sealed class ClaudeStream
             ["duration_ms"] = ClaudeProtocol.Long(message, "duration_ms"),
             ["stop_reason"] = ClaudeProtocol.Text(message, "stop_reason"),
         };
-        if (message["api_error_status"] is JsonValue status && status.TryGetValue<double>(out var s))
-            data["api_error_status"] = (int)s;
+        if (ClaudeProtocol.Number(message["api_error_status"]) is { } status)
+            data["api_error_status"] = (int)status;
         if (message["permission_denials"] is JsonArray { Count: > 0 } denials)
             data["permission_denials"] = new JsonArray(denials.Select(d => (JsonNode?)ClaudeProtocol.Text(d, "tool_name")).ToArray());
         if (IsError(message) && ClaudeProtocol.Text(message, "result") is { } text)
