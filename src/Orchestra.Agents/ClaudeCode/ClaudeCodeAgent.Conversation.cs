@@ -50,6 +50,7 @@ public sealed partial class ClaudeCodeAgent
             {
                 cancelled = true;
                 windingDownSince ??= time.GetTimestamp();
+                process.RememberDescendants();
                 process.Send(ClaudeProtocol.Interrupt(InterruptRequestId));
                 context.Emit(new AgentEvent("interrupt", new JsonObject { ["reason"] = "cancelled" }));
                 continue;

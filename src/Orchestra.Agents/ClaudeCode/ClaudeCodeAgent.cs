@@ -155,17 +155,17 @@ public sealed partial class ClaudeCodeAgent : Agent
         if (CliHandle.TryParse(step.Handle) is not { } handle)
             return ReconcileResult.NotApplicable;
         if (OperatingSystem.IsLinux() && ProcessProbe.IsAlive(handle.Process))
-            await ProcessGroups.TerminateAsync(handle.Process, Options.GracePeriod, reapLeader: false).ConfigureAwait(false);
+            await ProcessGroups.TerminateTreeAsync(handle.Process, Options.GracePeriod, reapLeader: false).ConfigureAwait(false);
         return new ReconcileResult(ReconcileStatus.Finished,
             AgentResult.Transient($"the claude CLI of agent '{Name}' lost the worker that drove it; the attempt was stopped"));
     }
 
-    /// <summary>Stops the process group recorded in <paramref name="handle"/>: SIGTERM, then SIGKILL after the grace period. A pid now used by another process is left alone.</summary>
+    /// <summary>Stops the process tree recorded in <paramref name="handle"/>: SIGTERM, then SIGKILL after the grace period. A pid now used by another process is left alone.</summary>
     public override async ValueTask TerminateAsync(string handle, CancellationToken cancellationToken = default)
     {
         if (!OperatingSystem.IsLinux() || CliHandle.TryParse(handle) is not { } parsed)
             return;
-        await ProcessGroups.TerminateAsync(parsed.Process, Options.GracePeriod, reapLeader: false).ConfigureAwait(false);
+        await ProcessGroups.TerminateTreeAsync(parsed.Process, Options.GracePeriod, reapLeader: false).ConfigureAwait(false);
     }
 
     private string NotFoundMessage()

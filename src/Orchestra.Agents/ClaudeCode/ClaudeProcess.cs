@@ -32,6 +32,7 @@ internal sealed class ClaudeProcess : IAsyncDisposable
     private readonly Stream _input;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task _reader;
+    private readonly List<ProcessStat> _descendants = [];
     private bool _inputClosed;
     private ExitStatus? _exit;
     private bool _reaped;
@@ -83,11 +84,22 @@ internal sealed class ClaudeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the CLI's standard input: it finishes and exits.</summary>
+    /// <summary>
+    /// Notes the CLI's descendants that left its process group (shells it runs in sessions of their own), so that they
+    /// can still be stopped after the CLI has exited and they have been handed to another parent.
+    /// </summary>
+    public void RememberDescendants()
+    {
+        if (!_reaped)
+            _descendants.AddRange(ProcessProbe.Descendants(Identity.Pid).Where(d => d.ProcessGroup != Identity.Pid));
+    }
+
+    /// <summary>Closes the CLI's standard input (once the CLI's descendants are noted): it finishes and exits.</summary>
     public void CloseInput()
     {
         if (_inputClosed)
             return;
+        RememberDescendants();
         _inputClosed = true;
         try
         {
@@ -134,10 +146,13 @@ internal sealed class ClaudeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops whatever is left of the process group (SIGTERM, then SIGKILL after <paramref name="gracePeriod"/>) and reaps the CLI.</summary>
+    /// <summary>
+    /// Stops whatever is left of the process tree (SIGTERM, then SIGKILL after <paramref name="gracePeriod"/>): the
+    /// CLI's process group, and the shells it started in sessions of their own. Reaps the CLI.
+    /// </summary>
     public async Task StopGroupAsync(TimeSpan gracePeriod)
     {
-        var status = await ProcessGroups.TerminateAsync(Identity, gracePeriod, reapLeader: !_reaped).ConfigureAwait(false);
+        var status = await ProcessGroups.TerminateTreeAsync(Identity, gracePeriod, reapLeader: !_reaped, _descendants).ConfigureAwait(false);
         if (!_reaped && status is not null)
         {
             _exit = status;
