@@ -116,21 +116,39 @@ public sealed class ClaudeCodeEndToEndTests : ClaudeCodeTestBase
     }
 
     [ClaudeCliFact]
+    public async Task The_watchdog_also_ends_a_shell_command_that_hangs()
+    {
+        using var started = new ShellStarted(Path.Combine(Root, "hung.fifo"));
+        var fifo = started.Path;
+        Server.Enqueue(FakeReply.When(r => r.ToolNames.Count > 0 && r.LastToolResultText is null) with
+        {
+            ToolCalls = [new FakeToolCall("Bash", new JsonObject { ["command"] = $"echo $$ > {fifo}; exec sleep 300" }.ToJsonString())],
+        });
+
+        var run = await RunAsync(Agent(Options(o => o with { IdleTimeout = TimeSpan.FromSeconds(4), IncludePartialMessages = false })), "run the command");
+        var pid = await started.Pid.WaitAsync(RunBound);
+
+        Assert.Equal(AgentOutcome.TransientFailure, run.Result.Outcome);
+        Assert.Contains("idle_timeout", run.Result.Error);
+        AssertGroupGone(run.Pid);
+        Assert.False(Processes.ProcessProbe.Read(pid) is { HasExited: false }, $"the shell (pid {pid}) outlived the watchdog");
+    }
+
+    [ClaudeCliFact]
     public async Task Cancellation_interrupts_the_cli_and_ends_its_process_tree_shells_included()
     {
         // The shell writes its pid into a FIFO, which the test reads: no sleeping to find out that it started.
-        var fifo = Path.Combine(Root, "started.fifo");
-        Mkfifo(fifo);
+        using var started = new ShellStarted(Path.Combine(Root, "started.fifo"));
+        var fifo = started.Path;
         Server.Enqueue(FakeReply.When(r => r.ToolNames.Count > 0 && r.LastToolResultText is null) with
         {
             ToolCalls = [new FakeToolCall("Bash", new JsonObject { ["command"] = $"echo $$ > {fifo}; exec sleep 300" }.ToJsonString())],
         });
         Server.Enqueue(new FakeReply { Text = "done", Sticky = true });
         using var cancel = new CancellationTokenSource();
-        var shellPid = Task.Run(() => int.Parse(File.ReadAllText(fifo).Trim(), System.Globalization.CultureInfo.InvariantCulture));
 
         var running = RunAsync(Agent(Options()), "run the command", cancellationToken: cancel.Token);
-        var pid = await shellPid.WaitAsync(RunBound);
+        var pid = await started.Pid.WaitAsync(RunBound);
         Assert.True(Processes.ProcessProbe.Read(pid) is { HasExited: false });
         await cancel.CancelAsync();
         var run = await running;
@@ -181,10 +199,27 @@ public sealed class ClaudeCodeEndToEndTests : ClaudeCodeTestBase
         AssertGroupGone(run.Pid);
     }
 
-    private static void Mkfifo(string path)
+    /// <summary>A FIFO a scripted shell writes its pid into; reading it tells the test the shell runs, without sleeping.</summary>
+    private sealed class ShellStarted : IDisposable
     {
-        using var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo") { ArgumentList = { path } })!;
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
+        public ShellStarted(string path)
+        {
+            Path = path;
+            using var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo") { ArgumentList = { path } })!;
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+            Pid = Task.Run(() => int.Parse(File.ReadAllText(path).Trim(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        public string Path { get; }
+
+        public Task<int> Pid { get; }
+
+        /// <summary>Releases the reader when no shell ever wrote (a failed test), so that no thread stays blocked.</summary>
+        public void Dispose()
+        {
+            if (!Pid.IsCompleted)
+                File.WriteAllText(Path, "0\n");
+        }
     }
 }
