@@ -1,3 +1,4 @@
+using Orchestra.Agents.ClaudeCode;
 using Orchestra.Agents.Cli;
 using Orchestra.Agents.Llm;
 using Orchestra.Core;
@@ -14,6 +15,7 @@ public static class AgentKinds
     {
         ["scripted"] = (d, _) => new ScriptedAgent(d.Name, SpecBinder.Bind<ScriptedOptions>(d.Source, d.Spec, "$", "kind")),
         ["cli"] = BuildCli,
+        ["claude-code"] = BuildClaudeCode,
         ["openai"] = (d, w) => BuildChat(d, w, ProviderProtocol.OpenAi),
         ["anthropic"] = (d, w) => BuildChat(d, w, ProviderProtocol.Anthropic),
     };
@@ -48,6 +50,24 @@ public static class AgentKinds
         catch (ArgumentException ex)
         {
             throw d.Source.Error("$", ex.Message.TrimEnd('.') + ".");
+        }
+    }
+
+    private static ClaudeCodeAgent BuildClaudeCode(AgentDefinition d, OrchestraWorkspace workspace)
+    {
+        var options = SpecBinder.Bind<ClaudeCodeOptions>(d.Source, d.Spec, "$", "kind", "description");
+        try
+        {
+            return new ClaudeCodeAgent(d.Name, options, workspace.Paths);
+        }
+        catch (ArgumentException ex)
+        {
+            // Point at the key the message names when it names one.
+            var key = ex.Message.StartsWith('`') && ex.Message.IndexOf('`', 1) is > 1 and var end
+                ? ex.Message[1..end].TrimEnd(':')
+                : null;
+            var path = key is not null && d.Spec[key] is not null ? "$." + key : "$";
+            throw d.Source.Error(path, ex.Message.TrimEnd('.') + ".");
         }
     }
 

@@ -56,9 +56,11 @@ internal static class TaskCommand
                 // Unknown provider, no model, missing key: refused before anything is written.
                 _ = chat.ResolveTarget(input);
             }
-            else if (input.ContainsKey("provider") || input.ContainsKey("model") || session is not null)
+            else if (input.ContainsKey("provider") || input.ContainsKey("model") || (session is not null && agent is not Orchestra.Agents.ClaudeCode.ClaudeCodeAgent))
             {
-                throw new OrchestraException($"--provider, --model and --session apply to openai and anthropic agents; '{agentName}' is not one.");
+                throw new OrchestraException(session is not null && !input.ContainsKey("provider") && !input.ContainsKey("model")
+                    ? $"--session applies to openai, anthropic and claude-code agents; '{agentName}' is not one."
+                    : $"--provider and --model apply to openai and anthropic agents; '{agentName}' is not one.");
             }
 
             var json = p.GetValue(JsonOutput);
