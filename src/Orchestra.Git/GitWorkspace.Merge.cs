@@ -9,7 +9,8 @@ public sealed partial class GitWorkspace
     /// The merge is computed in memory first: when any repository conflicts, no branch moves, both branches stay as
     /// they were, the worktree is kept, and the result lists the files. After a merge (or when there was nothing to
     /// merge) the step's worktree is removed; its branch stays until <see cref="CleanupAsync"/>.
-    /// Changes the step left uncommitted in its worktree are committed first, so that removing it loses nothing.
+    /// Work of a step whose success was recorded without a commit (finished by reconciliation after its worker died)
+    /// is committed first, so that removing the worktree loses nothing.
     /// </summary>
     /// <exception cref="OrchestraException">The step has no worktree, the session branch is checked out somewhere, git failed.</exception>
     public async Task<MergeResult> MergeAsync(StepRef step, CancellationToken cancellationToken = default)
@@ -18,7 +19,7 @@ public sealed partial class GitWorkspace
         var meta = RequireStep(step.RunId, step.StepId);
         var slots = await SlotsAsync(cancellationToken).ConfigureAwait(false);
         var folder = StepFolder(step.RunId, step.StepId);
-        if (slots.Any(s => GitRepository.IsWorktree(WorktreePath(folder, s))))
+        if (!meta.Committed && slots.Any(s => GitRepository.IsWorktree(WorktreePath(folder, s))))
             meta = meta with { Repos = (await CommitAsync(step, cancellationToken).ConfigureAwait(false)).Repos };
 
         var session = GitNames.SessionBranch(step.RunId);

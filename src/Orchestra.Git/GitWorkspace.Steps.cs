@@ -79,7 +79,7 @@ public sealed partial class GitWorkspace
             var head = await slot.Repository.CommitAllAsync(path, message, Excludes(folder, slot, slots), cancellationToken).ConfigureAwait(false);
             repos[slot.Name] = state with { Commit = head == state.Base ? null : head };
         }
-        MetadataFile.Write(StepFile(step.RunId, step.StepId), (meta with { Repos = repos }).ToJson());
+        MetadataFile.Write(StepFile(step.RunId, step.StepId), (meta with { Repos = repos, Committed = true }).ToJson());
         return new StepSnapshot(repos);
     }
 

@@ -15,7 +15,7 @@ public sealed record StepRepoState(string Branch, string Base, string? Commit);
 /// What Orchestra remembers about an isolated step, in <c>.orchestra/worktrees/&lt;run&gt;/&lt;step&gt;.json</c>: its
 /// branches and bases per repository. It outlives the worktree, so a merged step can still be diffed.
 /// </summary>
-internal sealed record StepMetadata(string Run, string Step, string Name, string Agent, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, StepRepoState> Repos, bool Merged)
+internal sealed record StepMetadata(string Run, string Step, string Name, string Agent, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, StepRepoState> Repos, bool Merged, bool Committed = false)
 {
     public JsonObject ToJson()
     {
@@ -29,6 +29,7 @@ internal sealed record StepMetadata(string Run, string Step, string Name, string
             ["name"] = Name,
             ["agent"] = Agent,
             ["created_at"] = CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["committed"] = Committed,
             ["merged"] = Merged,
             ["repos"] = repos,
         };
@@ -41,7 +42,7 @@ internal sealed record StepMetadata(string Run, string Step, string Name, string
             repos[name] = new StepRepoState((string)node!["branch"]!, (string)node["base"]!, (string?)node["commit"]);
         return new StepMetadata(
             (string)o["run"]!, (string)o["step"]!, (string?)o["name"] ?? "", (string?)o["agent"] ?? "",
-            DateTimeOffset.Parse((string)o["created_at"]!, CultureInfo.InvariantCulture), repos, (bool?)o["merged"] ?? false);
+            DateTimeOffset.Parse((string)o["created_at"]!, CultureInfo.InvariantCulture), repos, (bool?)o["merged"] ?? false, (bool?)o["committed"] ?? false);
     }
 }
 
