@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Orchestra.Agents.ClaudeCode;
 using Orchestra.Agents.Cli;
 using Orchestra.Agents.Llm;
@@ -81,8 +82,21 @@ public static class AgentKinds
     /// <exception cref="Orchestra.Core.OrchestraException">Unknown kind or invalid fields, with the file position.</exception>
     public static Agent Build(AgentDefinition definition, OrchestraWorkspace workspace)
     {
+        ArgumentNullException.ThrowIfNull(definition);
         if (!Builders.TryGetValue(definition.Kind, out var build))
             throw definition.Source.Error("$.kind", $"unknown agent kind '{definition.Kind}'. Known kinds: {string.Join(", ", Builders.Keys.Order(StringComparer.Ordinal))}.");
-        return build(definition, workspace);
+        // Fields every kind accepts are read here and taken out before the kind binds its own.
+        var isolation = StepIsolation.None;
+        if (definition.Spec["isolation"] is { } node)
+        {
+            if (node is not JsonValue value || !value.TryGetValue<string>(out var text) || !Isolation.TryParse(text, out isolation))
+                throw definition.Source.Error("$.isolation", "isolation must be 'worktree' (each step in its own git worktree) or 'none'.");
+            var spec = (JsonObject)definition.Spec.DeepClone();
+            spec.Remove("isolation");
+            definition = definition with { Spec = spec };
+        }
+        var agent = build(definition, workspace);
+        agent.Isolation = isolation;
+        return agent;
     }
 }
