@@ -1,4 +1,5 @@
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Core;
 using Orchestra.Agents.Scripted;
@@ -16,6 +17,7 @@ public static class AgentKinds
         ["cli"] = BuildCli,
         ["openai"] = (d, w) => BuildChat(d, w, ProviderProtocol.OpenAi),
         ["anthropic"] = (d, w) => BuildChat(d, w, ProviderProtocol.Anthropic),
+        ["codex"] = BuildCodex,
     };
 
     private static ChatAgent BuildChat(AgentDefinition d, OrchestraWorkspace workspace, ProviderProtocol protocol)
@@ -48,6 +50,24 @@ public static class AgentKinds
         catch (ArgumentException ex)
         {
             throw d.Source.Error("$", ex.Message.TrimEnd('.') + ".");
+        }
+    }
+
+    private static CodexAgent BuildCodex(AgentDefinition d, OrchestraWorkspace workspace)
+    {
+        var options = SpecBinder.Bind<CodexAgentOptions>(d.Source, d.Spec, "$", "kind", "description");
+        try
+        {
+            // The workspace's prices, without loading the provider profiles a CLI agent does not use.
+            var prices = new PriceTable(workspace.Config.Prices.Select(kv => KeyValuePair.Create(kv.Key, new ModelPrice(kv.Value.Input, kv.Value.Output, kv.Value.CachedInput))));
+            return new CodexAgent(d.Name, options, workspace.Paths, prices);
+        }
+        catch (ArgumentException ex)
+        {
+            // The message names the field (`sandbox:` ...): point at it when the file has it.
+            var field = ex.Message.StartsWith('`') && ex.Message.IndexOf(':', StringComparison.Ordinal) is > 1 and var end ? ex.Message[1..end] : null;
+            var path = field is not null && d.Spec[field] is not null ? "$." + field : "$";
+            throw d.Source.Error(path, ex.Message.TrimEnd('.') + ".");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Agents.Scripted;
 
@@ -18,6 +19,7 @@ namespace Orchestra.Workspace.Yaml;
     Converters = [typeof(SpecBinder.DurationConverter)])]
 [JsonSerializable(typeof(ScriptedOptions))]
 [JsonSerializable(typeof(CliAgentOptions))]
+[JsonSerializable(typeof(CodexAgentOptions))]
 [JsonSerializable(typeof(WorkspaceConfig))]
 [JsonSerializable(typeof(PlanFile))]
 [JsonSerializable(typeof(ChatAgentOptions))]
