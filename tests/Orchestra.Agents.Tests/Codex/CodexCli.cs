@@ -11,12 +11,11 @@ internal static class CodexCli
 {
     public const string Package = "@openai/codex@0.169.0";
 
-    private static readonly Lazy<string?> Root = new(FindRepositoryRoot);
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
     public static string? Override => Environment.GetEnvironmentVariable("ORCHESTRA_TEST_CODEX") is { Length: > 0 } path ? path : null;
 
-    public static string? ToolsDir => Root.Value is { } root ? Path.Combine(root, ".tools", "npm") : null;
+    public static string? ToolsDir => RepositoryRoot.Value is { } root ? Path.Combine(root, ".tools", "npm") : null;
 
     public static string? PinnedPath => ToolsDir is { } dir ? Path.Combine(dir, "node_modules", ".bin", "codex") : null;
 
@@ -99,16 +98,6 @@ internal static class CodexCli
             var candidate = Path.Combine(dir, name);
             if (File.Exists(candidate))
                 return candidate;
-        }
-        return null;
-    }
-
-    private static string? FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestra.slnx")))
-                return dir.FullName;
         }
         return null;
     }
