@@ -310,6 +310,49 @@ public sealed class CodexAgentTests : CodexTestBase
     }
 
     [Fact]
+    public async Task ARunStartedByAnotherWorker_IsFoundStillRunning_AndResumedFromItsLog()
+    {
+        var step = NewStep("x");
+        Directory.CreateDirectory(Paths.LogsDir);
+        var log = Paths.LogFile(step.Id);
+        File.WriteAllText(log, "--- started by a worker that is gone ---\n");
+        var offset = new FileInfo(log).Length;
+        var go = Path.Combine(Root, "go");
+        var launch = ProcessLauncher.Start(new ProcessStartSpec
+        {
+            Arguments = ["/bin/sh", "-c", $$$"""
+                echo '{"type":"thread.started","thread_id":"{{{Thread}}}"}'
+                echo '{"type":"turn.started"}'
+                while [ ! -e "{{{go}}}" ]; do sleep 0.05; done
+                echo '{"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"done late"}}'
+                echo '{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":0,"output_tokens":2}}'
+                """],
+            Environment = new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
+            WorkingDirectory = Root,
+            OutputFile = log,
+        });
+        var process = launch.Process!.Value;
+        Track(process);
+        step = step with { Handle = new CliHandle(process.Pid, process.StartTime, log, offset).ToJson() };
+        await WaitUntilAsync(() => File.ReadAllText(log).Contains("turn.started", StringComparison.Ordinal), "the first events are in the log");
+        var agent = Codex(new CodexAgentOptions { UserConfig = false });
+
+        var found = await agent.ReconcileAsync(step);
+        var run = new Run(this, step);
+        var resuming = agent.ResumeAsync(run.Context).AsTask();
+        File.WriteAllText(go, "");
+        var result = await resuming.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ReconcileStatus.StillRunning, found.Status);
+        Assert.Equal(AgentOutcome.Succeeded, result.Outcome);
+        Assert.Equal("done late", result.Output);
+        Assert.Equal(5, result.Usage.InputTokens);
+        // What the first worker already reported is not reported twice.
+        Assert.Equal(["message", "usage"], run.Events.Select(e => e.Kind));
+        Assert.True(IsGone(process));
+    }
+
+    [Fact]
     public async Task Reconcile_ReadsTheLogOfADeadProcess()
     {
         var step = NewStep("x");
