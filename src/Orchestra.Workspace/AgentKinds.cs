@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Orchestra.Agents.ClaudeCode;
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Core;
 using Orchestra.Agents.Scripted;
@@ -19,6 +20,7 @@ public static class AgentKinds
         ["claude-code"] = BuildClaudeCode,
         ["openai"] = (d, w) => BuildChat(d, w, ProviderProtocol.OpenAi),
         ["anthropic"] = (d, w) => BuildChat(d, w, ProviderProtocol.Anthropic),
+        ["codex"] = BuildCodex,
     };
 
     private static ChatAgent BuildChat(AgentDefinition d, OrchestraWorkspace workspace, ProviderProtocol protocol)
@@ -68,6 +70,24 @@ public static class AgentKinds
                 ? ex.Message[1..end].TrimEnd(':')
                 : null;
             var path = key is not null && d.Spec[key] is not null ? "$." + key : "$";
+            throw d.Source.Error(path, ex.Message.TrimEnd('.') + ".");
+        }
+    }
+
+    private static CodexAgent BuildCodex(AgentDefinition d, OrchestraWorkspace workspace)
+    {
+        var options = SpecBinder.Bind<CodexAgentOptions>(d.Source, d.Spec, "$", "kind", "description");
+        try
+        {
+            // The workspace's prices, without loading the provider profiles a CLI agent does not use.
+            var prices = new PriceTable(workspace.Config.Prices.Select(kv => KeyValuePair.Create(kv.Key, new ModelPrice(kv.Value.Input, kv.Value.Output, kv.Value.CachedInput))));
+            return new CodexAgent(d.Name, options, workspace.Paths, prices);
+        }
+        catch (ArgumentException ex)
+        {
+            // The message names the field (`sandbox:` ...): point at it when the file has it.
+            var field = ex.Message.StartsWith('`') && ex.Message.IndexOf(':', StringComparison.Ordinal) is > 1 and var end ? ex.Message[1..end] : null;
+            var path = field is not null && d.Spec[field] is not null ? "$." + field : "$";
             throw d.Source.Error(path, ex.Message.TrimEnd('.') + ".");
         }
     }

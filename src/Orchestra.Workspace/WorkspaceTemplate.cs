@@ -14,6 +14,7 @@ public static class WorkspaceTemplate
             steps/
             plans/
             worktrees/
+            codex/
             """),
         ("config.yaml", """
             # Orchestra workspace settings. Every key is optional; the values shown are the defaults.

@@ -31,6 +31,9 @@ public sealed record ProcessStartSpec
     /// </summary>
     /// <value>The default value is false.</value>
     public bool PipeStandardStreams { get; init; }
+
+    /// <summary>The file the child reads as standard input, opened read-only; null (the default) for <c>/dev/null</c>.</summary>
+    public string? InputFile { get; init; }
 }
 
 /// <summary>The outcome of <see cref="ProcessLauncher.Start"/>: a process, or the error number that prevented it.</summary>
@@ -51,9 +54,9 @@ public sealed record LaunchResult(ProcessIdentity? Process, int Errno = 0, strin
 /// Starts detached processes with <c>posix_spawnp</c> (Linux, glibc 2.29 or later). The child
 /// <list type="bullet">
 /// <item>leads its own session and process group (<c>POSIX_SPAWN_SETSID</c>, falling back to a new process group), so that the whole tree can be signalled at once;</item>
-/// <item>writes standard output and standard error straight to a file in append mode and reads standard input from <c>/dev/null</c>:
-/// no pipe ties it to this process, so it keeps running and logging if the orchestrator dies (unless
-/// <see cref="ProcessStartSpec.PipeStandardStreams"/> asks for pipes on standard input and output);</item>
+/// <item>writes standard output and standard error straight to a file in append mode and reads standard input from <c>/dev/null</c>
+/// (or a file named in the spec): no pipe ties it to this process, so it keeps running and logging if the orchestrator dies
+/// (unless <see cref="ProcessStartSpec.PipeStandardStreams"/> asks for pipes on standard input and output);</item>
 /// <item>gets no other file descriptor (glibc 2.34 or later): none this process inherited without close-on-exec reaches it;</item>
 /// <item>starts with default signal dispositions and an empty signal mask, whatever this process ignores or blocks.</item>
 /// </list>
@@ -126,7 +129,7 @@ public static unsafe class ProcessLauncher
             var e = 0;
             foreach (var (key, value) in spec.Environment)
                 envp[e++] = Native($"{key}={value}");
-            var devNull = Native("/dev/null");
+            var input = Native(spec.InputFile ?? "/dev/null");
             var output = Native(spec.OutputFile);
             var cwd = Native(spec.WorkingDirectory);
 
@@ -149,7 +152,7 @@ public static unsafe class ProcessLauncher
             }
             else
             {
-                Check(Libc.posix_spawn_file_actions_addopen(actions, 0, devNull, Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+                Check(Libc.posix_spawn_file_actions_addopen(actions, 0, input, Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
                 Check(Libc.posix_spawn_file_actions_addopen(actions, 1, output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Cli.Rendering;
 using Orchestra.Core;
@@ -55,6 +56,12 @@ internal static class TaskCommand
             {
                 // Unknown provider, no model, missing key: refused before anything is written.
                 _ = chat.ResolveTarget(input);
+            }
+            else if (agent is CodexAgent)
+            {
+                // Codex picks its provider from its own configuration (or the agent's base_url).
+                if (input.ContainsKey("provider"))
+                    throw new OrchestraException($"--provider applies to openai and anthropic agents; set base_url in .orchestra/agents/{agentName}.yaml for codex.");
             }
             else if (input.ContainsKey("provider") || input.ContainsKey("model") || (session is not null && agent is not Orchestra.Agents.ClaudeCode.ClaudeCodeAgent))
             {

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Orchestra.Agents.ClaudeCode;
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Agents.Scripted;
 
@@ -20,6 +21,7 @@ namespace Orchestra.Workspace.Yaml;
 [JsonSerializable(typeof(ScriptedOptions))]
 [JsonSerializable(typeof(CliAgentOptions))]
 [JsonSerializable(typeof(ClaudeCodeOptions))]
+[JsonSerializable(typeof(CodexAgentOptions))]
 [JsonSerializable(typeof(WorkspaceConfig))]
 [JsonSerializable(typeof(PlanFile))]
 [JsonSerializable(typeof(ChatAgentOptions))]
