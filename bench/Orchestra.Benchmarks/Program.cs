@@ -4,6 +4,7 @@ using Orchestra.Benchmarks;
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- system [--steps N] [--parallel N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- cli --orchestra PATH [--steps N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- llm [--calls N] [--concurrent N] [--tokens N]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- graphs [--langgraph] [--runs N] [--warmup N] [--parallel N] [--synchronous normal|full]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- micro [BenchmarkDotNet options]
 var mode = args.Length > 0 ? args[0] : "system";
 var rest = args.Skip(1).ToArray();
@@ -12,6 +13,7 @@ return mode switch
     "system" => await SystemBenchmark.RunAsync(rest),
     "cli" => await CliBenchmark.RunAsync(rest),
     "llm" => await LlmBenchmark.RunAsync(rest),
+    "graphs" => await GraphBenchmark.RunAsync(rest),
     "micro" => RunMicro(rest),
     _ => Usage(),
 };
@@ -26,6 +28,6 @@ static int RunMicro(string[] rest)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|llm|micro [options]");
+    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|llm|graphs|micro [options]");
     return 2;
 }
