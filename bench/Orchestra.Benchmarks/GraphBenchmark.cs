@@ -13,6 +13,9 @@ namespace Orchestra.Benchmarks;
 /// <summary>One graph measured on one side in one mode: wall times of the measured runs, in milliseconds.</summary>
 internal sealed record GraphResult(string Side, string Graph, string Mode, int Steps, List<double> Runs)
 {
+    /// <summary>Bytes allocated per step over the measured runs (Orchestra only; 0 when unknown).</summary>
+    public double AllocatedPerStep { get; init; }
+
     public double MedianMs => Options.Median([.. Runs]);
 
     /// <summary>The per-step overhead: median wall time of a whole run divided by its node runs.</summary>
@@ -33,6 +36,19 @@ internal static class GraphBenchmark
         var runs = Math.Max(1, Options.Int(args, "--runs", 20));
         var warmup = Math.Max(0, Options.Int(args, "--warmup", 5));
         var parallel = Options.Int(args, "--parallel", GraphShapes.FanWidth);
+        var profile = args.Contains("--profile");
+        var graphs = (Options.Text(args, "--graphs") ?? "chain,fanout,loop").Split(',');
+        var modes = (Options.Text(args, "--modes") ?? "memory,sqlite").Split(',');
+        if (graphs.FirstOrDefault(g => g is not ("chain" or "fanout" or "loop")) is { } badGraph)
+        {
+            Console.Error.WriteLine($"unknown graph '{badGraph}' in --graphs: use chain, fanout or loop.");
+            return 2;
+        }
+        if (modes.FirstOrDefault(m => m is not ("memory" or "sqlite")) is { } badMode)
+        {
+            Console.Error.WriteLine($"unknown mode '{badMode}' in --modes: use memory or sqlite.");
+            return 2;
+        }
         var synchronous = (Options.Text(args, "--synchronous") ?? "normal").ToLowerInvariant();
         if (synchronous is not ("normal" or "full"))
         {
@@ -54,13 +70,15 @@ internal static class GraphBenchmark
         Console.WriteLine($"graph benchmark: chain of {GraphShapes.ChainLength}, fan-out of {GraphShapes.FanWidth} with a join, loop of {GraphShapes.Loops}; " +
                           $"median of {runs} runs after {warmup} warm-up runs; worker parallelism {parallel}; SQLite synchronous={synchronous}");
         var results = new List<GraphResult>();
-        results.AddRange(await MeasureAsync("memory", () => new InMemoryStore(), runs, warmup, parallel));
+        if (modes.Contains("memory"))
+            results.AddRange(await MeasureAsync("memory", () => new InMemoryStore(), graphs, runs, warmup, parallel, profile));
         var dir = Directory.CreateTempSubdirectory("orchestra-graph-bench-");
         try
         {
             var options = new SqliteStoreOptions { Synchronous = synchronous == "full" ? SqliteSynchronous.Full : SqliteSynchronous.Normal };
             var files = 0;
-            results.AddRange(await MeasureAsync("sqlite", () => SqliteStore.Open(Path.Combine(dir.FullName, $"orchestra-{files++}.db"), options), runs, warmup, parallel));
+            if (modes.Contains("sqlite"))
+                results.AddRange(await MeasureAsync("sqlite", () => SqliteStore.Open(Path.Combine(dir.FullName, $"orchestra-{files++}.db"), options), graphs, runs, warmup, parallel, profile));
         }
         finally
         {
@@ -71,8 +89,8 @@ internal static class GraphBenchmark
         if (langGraph is null)
             return 0;
         Console.WriteLine();
-        Console.WriteLine($"running: {langGraph.Describe(runs, warmup, synchronous)}");
-        var (peer, info) = await langGraph.RunAsync(runs, warmup, synchronous);
+        Console.WriteLine($"running: {langGraph.Describe(runs, warmup, synchronous, graphs)}");
+        var (peer, info) = await langGraph.RunAsync(runs, warmup, synchronous, graphs);
         if (peer is null)
         {
             Console.Error.WriteLine(info);
@@ -85,25 +103,44 @@ internal static class GraphBenchmark
         return 0;
     }
 
-    private static async Task<List<GraphResult>> MeasureAsync(string mode, Func<IStore> openStore, int runs, int warmup, int parallel)
+    private static async Task<List<GraphResult>> MeasureAsync(string mode, Func<IStore> openStore, string[] graphs, int runs, int warmup, int parallel, bool profile)
     {
         var results = new List<GraphResult>();
         var shapes = new GraphShapes();
-        foreach (var shape in shapes.All)
+        using var sampler = profile ? new AllocationSampler() : null;
+        foreach (var shape in shapes.All.Where(s => graphs.Contains(s.Name)))
         {
             // A store per graph, reused by all its runs, as the LangGraph side uses a file per graph.
-            var store = openStore();
+            var store = profile ? new ProfilingStore(openStore()) : openStore();
             try
             {
                 var engine = new OrchestraEngine(store, new AgentRegistry(), graphs: new GraphCatalog().Register(shape.Definition));
                 var times = new List<double>(runs);
+                long allocated = 0;
                 for (var r = 0; r < warmup + runs; r++)
                 {
+                    if (r == warmup && store is ProfilingStore warm)
+                        warm.Take();
+                    if (r == warmup)
+                    {
+                        allocated = GC.GetTotalAllocatedBytes(precise: true);
+                        sampler?.Start();
+                    }
                     var elapsed = await RunOnceAsync(engine, shape, shapes, parallel);
                     if (r >= warmup)
                         times.Add(elapsed);
                 }
-                results.Add(new GraphResult("orchestra", shape.Name, mode, shape.Steps, times));
+                allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                var result = new GraphResult("orchestra", shape.Name, mode, shape.Steps, times) { AllocatedPerStep = (double)allocated / runs / shape.Steps };
+                results.Add(result);
+                if (store is ProfilingStore profiled)
+                    PrintProfile(result, profiled.Take());
+                if (sampler is not null)
+                {
+                    var sampled = sampler.Take();
+                    var total = Math.Max(1, sampled.Sum(x => x.Bytes));
+                    Console.WriteLine($"  sampled allocations {shape.Name}/{mode}: " + string.Join(", ", sampled.Take(12).Select(x => $"{x.Type} {100.0 * x.Bytes / total:0}%")));
+                }
             }
             finally
             {
@@ -132,14 +169,38 @@ internal static class GraphBenchmark
         return elapsed;
     }
 
+    private static void PrintProfile(GraphResult result, Dictionary<string, (TimeSpan Time, int Calls)> totals)
+    {
+        // The checks after each run read the store too: they are not part of a run's wall time.
+        totals.Remove("ListSteps");
+        var steps = (double)result.Steps * result.Runs.Count;
+        var wall = result.Runs.Sum() * 1000 / steps;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  profile {result.Graph}/{result.Mode}: {wall:0.0} µs per step (mean wall), of which store and engine:"));
+        var inside = totals.Where(kv => kv.Key.StartsWith("tx:", StringComparison.Ordinal)).Sum(kv => kv.Value.Time.TotalMicroseconds);
+        if (totals.TryGetValue("transaction work (engine + tx: calls)", out var work))
+            totals["transaction work: engine only"] = (TimeSpan.FromMicroseconds(work.Time.TotalMicroseconds - inside), work.Calls);
+        var accounted = 0.0;
+        foreach (var (name, (time, calls)) in totals.OrderByDescending(kv => kv.Value.Time))
+        {
+            var perStep = time.TotalMicroseconds / steps;
+            if (!name.StartsWith("transaction work (", StringComparison.Ordinal) && !name.StartsWith("tx:", StringComparison.Ordinal))
+                accounted += perStep;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {name,-40} {perStep,8:0.0} µs/step {calls / steps,6:0.00} calls/step"));
+        }
+        accounted += inside / steps;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    {"rest: worker scheduling, thread hops, node",-40} {wall - accounted,8:0.0} µs/step"));
+    }
+
     private static void PrintSide(string side, List<GraphResult> results)
     {
         Console.WriteLine($"{side}:");
-        Console.WriteLine($"  {"graph",-7} {"mode",-13} {"steps",5} {"median ms",10} {"µs/step",9}   runs ms (min … max)");
+        Console.WriteLine($"  {"graph",-7} {"mode",-13} {"steps",5} {"median ms",10} {"µs/step",9} {"KB/step",8}   runs ms (min … max)");
         foreach (var r in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Graph,-7} {r.Mode,-13} {r.Steps,5} {r.MedianMs,10:0.000} {r.PerStepUs,9:0.0}   {r.Runs.Min():0.000} … {r.Runs.Max():0.000}"));
+                $"  {r.Graph,-7} {r.Mode,-13} {r.Steps,5} {r.MedianMs,10:0.000} {r.PerStepUs,9:0.0} {(r.AllocatedPerStep > 0 ? (r.AllocatedPerStep / 1024).ToString("0.0", CultureInfo.InvariantCulture) : "-"),8}   {r.Runs.Min():0.000} … {r.Runs.Max():0.000}"));
         }
     }
 }

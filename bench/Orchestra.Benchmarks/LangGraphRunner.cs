@@ -56,19 +56,20 @@ internal sealed class LangGraphRunner
         return null;
     }
 
-    private string[] Arguments(int runs, int warmup, string synchronous) =>
+    private string[] Arguments(int runs, int warmup, string synchronous, string[] graphs) =>
     [
         Path.Combine(_directory, Script),
         "--runs", runs.ToString(CultureInfo.InvariantCulture),
         "--warmup", warmup.ToString(CultureInfo.InvariantCulture),
         "--synchronous", synchronous,
+        "--graphs", string.Join(',', graphs),
     ];
 
     /// <summary>The command line, for the report.</summary>
-    public string Describe(int runs, int warmup, string synchronous) => string.Join(' ', [_node, .. Arguments(runs, warmup, synchronous)]);
+    public string Describe(int runs, int warmup, string synchronous, string[] graphs) => string.Join(' ', [_node, .. Arguments(runs, warmup, synchronous, graphs)]);
 
     /// <summary>The LangGraph results and a line naming the versions, or null and what went wrong.</summary>
-    public async Task<(List<GraphResult>? Results, string Info)> RunAsync(int runs, int warmup, string synchronous)
+    public async Task<(List<GraphResult>? Results, string Info)> RunAsync(int runs, int warmup, string synchronous, string[] graphs)
     {
         var start = new ProcessStartInfo(_node)
         {
@@ -77,7 +78,7 @@ internal sealed class LangGraphRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in Arguments(runs, warmup, synchronous))
+        foreach (var a in Arguments(runs, warmup, synchronous, graphs))
             start.ArgumentList.Add(a);
         Process process;
         try
