@@ -23,6 +23,8 @@ internal static class Comparison
         Console.WriteLine("comparison: per-step overhead (median wall time of a run ÷ its node runs); ratio = LangGraph.js ÷ Orchestra");
         foreach (var row in Rows)
         {
+            if (!orchestra.Any(r => r.Mode == row.OrchestraMode))
+                continue;
             Console.WriteLine($"  {row.Title} (target: ratio ≥ {row.Target:0})");
             Console.WriteLine($"    {"graph",-7} {"Orchestra µs",13} {row.PeerLabel + " µs",22} {"ratio",7} {"",6} {row.AltLabel + " µs",22} {"ratio",7}");
             foreach (var o in orchestra.Where(r => r.Mode == row.OrchestraMode))

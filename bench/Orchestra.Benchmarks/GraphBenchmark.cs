@@ -33,8 +33,9 @@ internal static class GraphBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var runs = Math.Max(1, Options.Int(args, "--runs", 20));
-        var warmup = Math.Max(0, Options.Int(args, "--warmup", 5));
+        var runs = Math.Max(1, Options.Int(args, "--runs", 30));
+        var warmup = Math.Max(0, Options.Int(args, "--warmup", 50));
+        var rounds = Math.Max(1, Options.Int(args, "--rounds", 3));
         var parallel = Options.Int(args, "--parallel", GraphShapes.FanWidth);
         var profile = args.Contains("--profile");
         var graphs = (Options.Text(args, "--graphs") ?? "chain,fanout,loop").Split(',');
@@ -68,39 +69,67 @@ internal static class GraphBenchmark
         }
 
         Console.WriteLine($"graph benchmark: chain of {GraphShapes.ChainLength}, fan-out of {GraphShapes.FanWidth} with a join, loop of {GraphShapes.Loops}; " +
-                          $"median of {runs} runs after {warmup} warm-up runs; worker parallelism {parallel}; SQLite synchronous={synchronous}");
+                          $"{rounds} round(s) of {runs} timed runs after {warmup} warm-up runs per graph, median of all timed runs; " +
+                          $"worker parallelism {parallel}; SQLite synchronous={synchronous}");
+        if (langGraph is not null)
+            Console.WriteLine($"LangGraph.js: {langGraph.Describe(runs, warmup, synchronous, graphs, modes)} (once per round)");
+        var results = new List<GraphResult>();
+        var peer = new List<GraphResult>();
+        string? info = null;
+        for (var round = 1; round <= rounds; round++)
+        {
+            // Rounds alternate the two sides, so that a slow spell of the machine falls on both.
+            results.AddRange(await MeasureOrchestraAsync(modes, graphs, runs, warmup, parallel, synchronous, profile));
+            if (langGraph is null)
+                continue;
+            var (measured, message) = await langGraph.RunAsync(runs, warmup, synchronous, graphs, modes);
+            if (measured is null)
+            {
+                Console.Error.WriteLine(message);
+                return 1;
+            }
+            peer.AddRange(measured);
+            info = message;
+        }
+        PrintSide("orchestra", Pool(results));
+        if (langGraph is null)
+            return 0;
+        Console.WriteLine();
+        Console.WriteLine(info);
+        PrintSide("langgraph", Pool(peer));
+        Console.WriteLine();
+        Comparison.Print(Pool(results), Pool(peer));
+        return 0;
+    }
+
+    /// <summary>Joins the runs of every round per graph and mode.</summary>
+    private static List<GraphResult> Pool(List<GraphResult> results) =>
+        results.GroupBy(r => (r.Graph, r.Mode))
+            .Select(g => new GraphResult(g.First().Side, g.Key.Graph, g.Key.Mode, g.First().Steps, g.SelectMany(r => r.Runs).ToList())
+            {
+                AllocatedPerStep = g.Average(r => r.AllocatedPerStep),
+            })
+            .ToList();
+
+    private static async Task<List<GraphResult>> MeasureOrchestraAsync(string[] modes, string[] graphs, int runs, int warmup, int parallel, string synchronous, bool profile)
+    {
         var results = new List<GraphResult>();
         if (modes.Contains("memory"))
             results.AddRange(await MeasureAsync("memory", () => new InMemoryStore(), graphs, runs, warmup, parallel, profile));
+        if (!modes.Contains("sqlite"))
+            return results;
         var dir = Directory.CreateTempSubdirectory("orchestra-graph-bench-");
         try
         {
             var options = new SqliteStoreOptions { Synchronous = synchronous == "full" ? SqliteSynchronous.Full : SqliteSynchronous.Normal };
             var files = 0;
-            if (modes.Contains("sqlite"))
-                results.AddRange(await MeasureAsync("sqlite", () => SqliteStore.Open(Path.Combine(dir.FullName, $"orchestra-{files++}.db"), options), graphs, runs, warmup, parallel, profile));
+            results.AddRange(await MeasureAsync("sqlite", () => SqliteStore.Open(Path.Combine(dir.FullName, $"orchestra-{files++}.db"), options), graphs, runs, warmup, parallel, profile));
         }
         finally
         {
             dir.Delete(recursive: true);
         }
-        PrintSide("orchestra", results);
-
-        if (langGraph is null)
-            return 0;
-        Console.WriteLine();
-        Console.WriteLine($"running: {langGraph.Describe(runs, warmup, synchronous, graphs)}");
-        var (peer, info) = await langGraph.RunAsync(runs, warmup, synchronous, graphs);
-        if (peer is null)
-        {
-            Console.Error.WriteLine(info);
-            return 1;
-        }
-        Console.WriteLine($"  {info}");
-        PrintSide("langgraph", peer);
-        Console.WriteLine();
-        Comparison.Print(results, peer);
-        return 0;
+        return results;
     }
 
     private static async Task<List<GraphResult>> MeasureAsync(string mode, Func<IStore> openStore, string[] graphs, int runs, int warmup, int parallel, bool profile)

@@ -4,7 +4,7 @@ using Orchestra.Benchmarks;
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- system [--steps N] [--parallel N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- cli --orchestra PATH [--steps N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- llm [--calls N] [--concurrent N] [--tokens N]
-// dotnet run -c Release --project bench/Orchestra.Benchmarks -- graphs [--langgraph] [--runs N] [--warmup N] [--parallel N] [--synchronous normal|full]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- graphs [--langgraph] [--rounds N] [--runs N] [--warmup N] [--parallel N] [--synchronous normal|full] [--graphs chain,fanout,loop] [--modes memory,sqlite] [--profile]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- micro [BenchmarkDotNet options]
 var mode = args.Length > 0 ? args[0] : "system";
 var rest = args.Skip(1).ToArray();

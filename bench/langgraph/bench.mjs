@@ -39,8 +39,8 @@ function positiveInt(name, fallback) {
   return value;
 }
 
-const runs = Math.max(1, positiveInt("--runs", 20));
-const warmup = positiveInt("--warmup", 5);
+const runs = Math.max(1, positiveInt("--runs", 30));
+const warmup = positiveInt("--warmup", 50);
 const synchronous = option("--synchronous", "normal").toUpperCase();
 if (synchronous !== "NORMAL" && synchronous !== "FULL") {
   console.error(`--synchronous must be normal or full, not '${synchronous.toLowerCase()}'.`);
