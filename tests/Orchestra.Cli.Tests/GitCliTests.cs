@@ -225,4 +225,21 @@ public sealed class GitCliTests : IDisposable
         GitOk("commit", "--quiet", "-am", "config");
         AssertOneLineError(_cli.Run("start", "writer", "x", "--worktree"), "config.yaml:", "'../secrets' must be a path inside the workspace");
     }
+
+    [Fact]
+    public void ScriptedStepWithAWorktree_ChangesNothing_AndItsWorktreeGoesAtMerge()
+    {
+        InitRepository();
+        var step = Ok("start", "coder", "look around", "--worktree").Out.Trim();
+        Ok("run", "--until-idle");
+        var run = RunOf(step);
+
+        Assert.Equal(GitOk("rev-parse", "main"), GitOk("rev-parse", $"orchestra/{run}-{step}"));
+        Assert.Contains("step.snapshot", _cli.Run("logs", step).Err, StringComparison.Ordinal);
+        var diff = _cli.Run("diff", step);
+        Assert.Equal("", diff.Out);
+        Assert.Contains("changed nothing", diff.Err, StringComparison.Ordinal);
+        Assert.Contains("changed nothing", Ok("merge", run).Out, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateDir, "worktrees", run, step)));
+    }
 }
