@@ -38,7 +38,7 @@ public sealed partial class CodexAgent
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!OperatingSystem.IsLinux())
-            return AgentResult.Permanent(CliAgent.NotSupportedMessage);
+            return AgentResult.Permanent(NotSupportedMessage);
         if (CliHandle.TryParse(context.Step.Handle) is not { } handle)
             return AgentResult.Transient($"agent '{Name}': there is no readable process handle to resume");
         var transcript = new CodexTranscript(Model(context.Step), Prices);

@@ -46,6 +46,9 @@ public sealed partial class CodexAgent : Agent
     /// <summary>How to install the Codex CLI, quoted in the error given when it is missing.</summary>
     public const string InstallHint = "npm install -g @openai/codex";
 
+    /// <summary>The message given on platforms other than Linux.</summary>
+    public const string NotSupportedMessage = "the codex agent kind runs on Linux only for now: process groups on Windows and macOS are not supported yet";
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
 
     private readonly OutputSchema? _schema;
@@ -96,7 +99,7 @@ public sealed partial class CodexAgent : Agent
     protected override async ValueTask<AgentResult> InvokeCoreAsync(AgentContext context, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
-            return AgentResult.Permanent(CliAgent.NotSupportedMessage.Replace("the cli agent kind", "the codex agent kind", StringComparison.Ordinal));
+            return AgentResult.Permanent(NotSupportedMessage);
         var step = context.Step;
         if (!Ids.IsValid(step.Id))
             return AgentResult.Permanent($"'{step.Id}' is not a valid step id");

@@ -98,7 +98,7 @@ public sealed record CodexAgentOptions
         if (ApiKeyEnv is not null && !IsVariableName(ApiKeyEnv))
             throw new ArgumentException($"`api_key_env:` '{ApiKeyEnv}' is not an environment variable name, for example OPENAI_API_KEY");
         if (ApiKeyEnv is not null && BaseUrl is null)
-            throw new ArgumentException("`api_key_env:` needs `base_url:`; without a base URL Codex finds its key itself (OPENAI_API_KEY, CODEX_API_KEY or `codex login`)");
+            throw new ArgumentException("`api_key_env:` needs `base_url:`: it names the key of that endpoint; without a base URL Codex uses its own login or key");
         if (IdleTimeout < TimeSpan.Zero)
             throw new ArgumentException("`idle_timeout:` must not be negative; 0 turns the watchdog off");
         if (GracePeriod < TimeSpan.Zero)
