@@ -14,6 +14,24 @@ public sealed partial class GitWorkspace
     public async Task<StepWorktree> PrepareAsync(StepRef step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
+        // Git takes lock files in the repository for branch and worktree changes: steps starting together in this
+        // process take turns instead of failing on each other's locks.
+        var gate = RepositoryGates.GetOrAdd(_options.Root, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await PrepareLockedAsync(step, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> RepositoryGates = new(StringComparer.Ordinal);
+
+    private async Task<StepWorktree> PrepareLockedAsync(StepRef step, CancellationToken cancellationToken)
+    {
         var folder = StepFolder(step.RunId, step.StepId);
         var slots = await SlotsAsync(cancellationToken).ConfigureAwait(false);
         await EnsureSessionAsync(step.RunId, slots, cancellationToken).ConfigureAwait(false);
