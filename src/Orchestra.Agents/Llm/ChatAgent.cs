@@ -284,9 +284,10 @@ public sealed class ChatAgent : Agent
     private async Task<FunctionResultContent> RunToolAsync(IToolHost? tools, FunctionCallContent call, AgentContext context, CancellationToken ct)
     {
         var arguments = JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions);
+        var tool = tools?.DisplayName(call.Name) ?? call.Name;
         context.Emit(new AgentEvent("tool_call", new JsonObject
         {
-            ["tool"] = call.Name,
+            ["tool"] = tool,
             ["call_id"] = call.CallId,
             ["arguments"] = Clip(Secrets.Redact(arguments)),
         }));
@@ -309,7 +310,7 @@ public sealed class ChatAgent : Agent
         }
         context.Emit(new AgentEvent("tool_result", new JsonObject
         {
-            ["tool"] = call.Name,
+            ["tool"] = tool,
             ["call_id"] = call.CallId,
             ["is_error"] = outcome.IsError,
             ["result"] = Clip(Secrets.Redact(OpenAi.OpenAiChatClient.ResultText(outcome.Result.Result))),

@@ -13,6 +13,9 @@ public interface IToolHost : IAsyncDisposable
     /// <summary>The tools offered to the model.</summary>
     IReadOnlyList<AITool> Tools { get; }
 
+    /// <summary>The name people know a tool by (<c>repo:tool</c>) for the name sent to the model (<c>repo__tool</c>).</summary>
+    string DisplayName(string wireName) => wireName;
+
     /// <summary>Runs one call. Tool failures come back as error results, never as exceptions.</summary>
     ValueTask<ToolOutcome> InvokeAsync(FunctionCallContent call, CancellationToken cancellationToken);
 }

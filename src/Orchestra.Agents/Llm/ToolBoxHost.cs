@@ -17,5 +17,8 @@ public sealed class ToolBoxHost(ToolBox box) : IToolHost
     }
 
     /// <inheritdoc />
+    public string DisplayName(string wireName) => box.GetDisplayName(wireName);
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => box.DisposeAsync();
 }
