@@ -22,6 +22,9 @@ public sealed record ProcessStartSpec
     /// <summary>The file that receives the child's standard output and standard error, opened in append mode (created when missing).</summary>
     public required string OutputFile { get; init; }
 
+    /// <summary>A separate file for the child's standard error, opened the same way; null (the default) to send it to <see cref="OutputFile"/>.</summary>
+    public string? ErrorFile { get; init; }
+
     /// <summary>The file the child reads as standard input, opened read-only; null (the default) for <c>/dev/null</c>.</summary>
     public string? InputFile { get; init; }
 }
@@ -103,6 +106,7 @@ public static unsafe class ProcessLauncher
                 envp[e++] = Native($"{key}={value}");
             var input = Native(spec.InputFile ?? "/dev/null");
             var output = Native(spec.OutputFile);
+            var error = spec.ErrorFile is null ? null : Native(spec.ErrorFile);
             var cwd = Native(spec.WorkingDirectory);
 
             Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
@@ -118,7 +122,10 @@ public static unsafe class ProcessLauncher
             actionsReady = true;
             Check(Libc.posix_spawn_file_actions_addopen(actions, 0, input, Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
             Check(Libc.posix_spawn_file_actions_addopen(actions, 1, output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
-            Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+            if (error is null)
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+            else
+                Check(Libc.posix_spawn_file_actions_addopen(actions, 2, error, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
             try
             {
                 // The child outlives this process: it must not keep the pipes, locks or sockets this process inherited.
