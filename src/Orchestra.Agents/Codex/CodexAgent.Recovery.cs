@@ -20,10 +20,14 @@ public sealed partial class CodexAgent
             return ValueTask.FromResult(ReconcileResult.NotApplicable);
         if (CliHandle.TryParse(step.Handle) is not { } handle)
             return Finished(AgentResult.Transient($"agent '{Name}': the recorded process handle could not be read"));
+        if (!Ids.IsValid(step.Id))
+            return Finished(AgentResult.Permanent($"'{step.Id}' is not a valid step id"));
         if (ProcessProbe.IsAlive(handle.Process))
             return ValueTask.FromResult(new ReconcileResult(ReconcileStatus.StillRunning));
         var transcript = new CodexTranscript(Model(step), Prices);
         foreach (var line in new LogTail(handle.Log, handle.Offset).ReadLines(final: true))
+            transcript.Read(line, static _ => { });
+        foreach (var line in new LogTail(ErrorLogFile(Paths, step.Id), ErrorOffset(step.Handle)).ReadLines(final: true))
             transcript.Read(line, static _ => { });
         return Finished(Map(transcript, exit: null));
 
@@ -41,13 +45,16 @@ public sealed partial class CodexAgent
             return AgentResult.Permanent(NotSupportedMessage);
         if (CliHandle.TryParse(context.Step.Handle) is not { } handle)
             return AgentResult.Transient($"agent '{Name}': there is no readable process handle to resume");
+        if (!Ids.IsValid(context.Step.Id))
+            return AgentResult.Permanent($"'{context.Step.Id}' is not a valid step id");
         var transcript = new CodexTranscript(Model(context.Step), Prices);
-        var tail = new LogTail(handle.Log, handle.Offset);
-        foreach (var line in tail.ReadLines())
+        var output = new LogTail(handle.Log, handle.Offset);
+        var errors = new LogTail(ErrorLogFile(Paths, context.Step.Id), ErrorOffset(context.Step.Handle));
+        foreach (var line in output.ReadLines().Concat(errors.ReadLines()))
             transcript.Read(line, static _ => { });
         // waitpid only on the very process recorded: a reused pid is never waited for.
         var mayBeChild = ProcessProbe.Read(handle.Pid) is { } stat && stat.StartTime == handle.Start;
-        return await WatchAsync(context, handle, transcript, tail, mayBeChild, cancellationToken).ConfigureAwait(false);
+        return await WatchAsync(context, handle, transcript, output, errors, mayBeChild, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops the process group recorded in <paramref name="handle"/>: SIGTERM, then SIGKILL after the grace period. A pid now used by another process is left alone.</summary>

@@ -16,7 +16,7 @@ public sealed partial class CodexAgent
     /// of the process group and maps what the transcript holds to a result.
     /// </summary>
     private async Task<AgentResult> WatchAsync(
-        AgentContext context, CliHandle handle, CodexTranscript transcript, LogTail tail, bool mayBeChild, CancellationToken cancellationToken)
+        AgentContext context, CliHandle handle, CodexTranscript transcript, LogTail output, LogTail errors, bool mayBeChild, CancellationToken cancellationToken)
     {
         var process = handle.Process;
         var time = context.Time;
@@ -28,15 +28,12 @@ public sealed partial class CodexAgent
             if (cancellationToken.IsCancellationRequested)
             {
                 await ProcessGroups.TerminateAsync(process, Options.GracePeriod, reapLeader: mayBeChild).ConfigureAwait(false);
-                Drain(context, transcript, tail);
+                Drain(context, transcript, output, errors);
                 return AgentResult.Cancel(usage: transcript.Usage);
             }
             var ended = Poll(process, ref mayBeChild, ref exit);
             // Read after polling, so that everything a process wrote before it ended is read before the loop stops.
-            var lines = tail.ReadLines();
-            foreach (var line in lines)
-                transcript.Read(line, context.Emit);
-            if (lines.Count > 0)
+            if (Read(context, transcript, output, errors, final: false))
                 lastOutput = time.GetTimestamp();
             if (ended)
                 break;
@@ -57,7 +54,7 @@ public sealed partial class CodexAgent
         // Stop whatever is left of the tree: the hung CLI itself, or commands it started in the background.
         var reaped = await ProcessGroups.TerminateAsync(process, Options.GracePeriod, reapLeader: mayBeChild && exit is null).ConfigureAwait(false);
         exit ??= reaped;
-        Drain(context, transcript, tail);
+        Drain(context, transcript, output, errors);
         if (idle)
             return AgentResult.Transient(
                 $"agent '{Name}': codex wrote nothing for {Durations.Format(Options.IdleTimeout)} and was stopped (raise `idle_timeout:` in .orchestra/agents/{Name}.yaml if it needs longer)",
@@ -65,10 +62,19 @@ public sealed partial class CodexAgent
         return await FinishAsync(context, transcript, exit, cancellationToken).ConfigureAwait(false);
     }
 
-    private static void Drain(AgentContext context, CodexTranscript transcript, LogTail tail)
+    private static void Drain(AgentContext context, CodexTranscript transcript, LogTail output, LogTail errors) =>
+        Read(context, transcript, output, errors, final: true);
+
+    /// <summary>Reads what the CLI wrote since the last call, events first; true when it wrote anything.</summary>
+    private static bool Read(AgentContext context, CodexTranscript transcript, LogTail output, LogTail errors, bool final)
     {
-        foreach (var line in tail.ReadLines(final: true))
+        var lines = output.ReadLines(final);
+        foreach (var line in lines)
             transcript.Read(line, context.Emit);
+        var diagnostics = errors.ReadLines(final);
+        foreach (var line in diagnostics)
+            transcript.Read(line, context.Emit);
+        return lines.Count > 0 || diagnostics.Count > 0;
     }
 
     /// <summary>True when the process has ended; <paramref name="exit"/> is set when its status could be read.</summary>

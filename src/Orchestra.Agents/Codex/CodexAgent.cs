@@ -20,7 +20,8 @@ namespace Orchestra.Agents.Codex;
 /// Each attempt: the step's Codex home <c>.orchestra/codex/&lt;step&gt;/</c> is prepared (<see cref="CodexHome.Prepare"/>),
 /// the prompt is written to <c>prompt.md</c> there and given to Codex as standard input (the argument <c>-</c>, so that
 /// no prompt is too long or read as an option), and <c>codex exec --json</c> starts with <c>CODEX_HOME</c> set to that
-/// directory and its output appended to <c>.orchestra/logs/&lt;step&gt;.log</c>, which the agent follows. Options become
+/// directory, its JSONL output appended to <c>.orchestra/logs/&lt;step&gt;.log</c> and its standard error to
+/// <c>.orchestra/logs/&lt;step&gt;.stderr.log</c> (<see cref="ErrorLogFile"/>), which the agent follows. Options become
 /// flags: <c>--model</c>, <c>--sandbox</c>, <c>--profile</c>, <c>--output-schema</c> (the schema is written to
 /// <c>output-schema.json</c>), <c>--skip-git-repo-check</c> and one <c>-c key=value</c> per <c>config</c> entry; a
 /// <c>base_url</c> selects the provider <c>orchestra</c> declared in the step's <c>config.toml</c>.
@@ -152,14 +153,19 @@ public sealed partial class CodexAgent : Agent
 
         Directory.CreateDirectory(Paths.LogsDir);
         var log = Paths.LogFile(step.Id);
-        File.AppendAllText(log, $"--- orchestra: step {step.Id}, attempt {context.Attempt}, codex, {context.Time.GetUtcNow():O} ---\n");
+        var errorLog = ErrorLogFile(Paths, step.Id);
+        var header = $"--- orchestra: step {step.Id}, attempt {context.Attempt}, codex, {context.Time.GetUtcNow():O} ---\n";
+        File.AppendAllText(log, header);
+        File.AppendAllText(errorLog, header);
         var offset = new FileInfo(log).Length;
+        var errorOffset = new FileInfo(errorLog).Length;
         var launch = ProcessLauncher.Start(new ProcessStartSpec
         {
             Arguments = argv,
             Environment = environment,
             WorkingDirectory = cwd,
             OutputFile = log,
+            ErrorFile = errorLog,
             InputFile = CodexHome.PromptFile(home),
         });
         if (launch.Process is not { } process)
@@ -168,7 +174,7 @@ public sealed partial class CodexAgent : Agent
         var handle = new CliHandle(process.Pid, process.StartTime, log, offset);
         try
         {
-            await context.SetHandleAsync(handle.ToJson(), cancellationToken).ConfigureAwait(false);
+            await context.SetHandleAsync(HandleJson(handle, errorOffset), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -178,9 +184,40 @@ public sealed partial class CodexAgent : Agent
                 return AgentResult.Cancel();
             return AgentResult.Transient($"agent '{Name}': the process handle could not be recorded: {ex.Message}");
         }
-        context.Emit(new AgentEvent("process.started", new JsonObject { ["pid"] = process.Pid, ["log"] = log, ["codex_home"] = home }));
+        context.Emit(new AgentEvent("process.started", new JsonObject { ["pid"] = process.Pid, ["log"] = log, ["stderr"] = errorLog, ["codex_home"] = home }));
         var transcript = new CodexTranscript(Model(step), Prices);
-        return await WatchAsync(context, handle, transcript, new LogTail(log, offset), mayBeChild: true, cancellationToken).ConfigureAwait(false);
+        return await WatchAsync(context, handle, transcript, new LogTail(log, offset), new LogTail(errorLog, errorOffset), mayBeChild: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>.orchestra/logs/&lt;step&gt;.stderr.log</c>: Codex's standard error, kept apart so that no warning can split a JSONL line.</summary>
+    public static string ErrorLogFile(OrchestraPaths paths, string stepId)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        return Path.Combine(paths.LogsDir, Path.GetFileNameWithoutExtension(paths.LogFile(stepId)) + ".stderr.log");
+    }
+
+    /// <summary>
+    /// The handle recorded for a run: a <see cref="CliHandle"/> (pid, start time, log, offset) with the offset of the
+    /// attempt's standard error as <c>error_offset</c>.
+    /// </summary>
+    private static string HandleJson(CliHandle handle, long errorOffset)
+    {
+        var json = (JsonObject)JsonNode.Parse(handle.ToJson())!;
+        json["error_offset"] = errorOffset;
+        return json.ToJsonString();
+    }
+
+    /// <summary>The <c>error_offset</c> of a recorded handle; 0 when it has none.</summary>
+    private static long ErrorOffset(string? handleJson)
+    {
+        try
+        {
+            return handleJson is not null && JsonNode.Parse(handleJson) is JsonObject o && o["error_offset"] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ public sealed record ProcessStartSpec
     /// <value>The default value is false.</value>
     public bool PipeStandardStreams { get; init; }
 
+    /// <summary>A separate file for the child's standard error, opened the same way; null (the default) to send it to <see cref="OutputFile"/>.</summary>
+    public string? ErrorFile { get; init; }
+
     /// <summary>The file the child reads as standard input, opened read-only; null (the default) for <c>/dev/null</c>.</summary>
     public string? InputFile { get; init; }
 }
@@ -131,6 +134,7 @@ public static unsafe class ProcessLauncher
                 envp[e++] = Native($"{key}={value}");
             var input = Native(spec.InputFile ?? "/dev/null");
             var output = Native(spec.OutputFile);
+            var error = spec.ErrorFile is null ? null : Native(spec.ErrorFile);
             var cwd = Native(spec.WorkingDirectory);
 
             Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
@@ -148,13 +152,16 @@ public static unsafe class ProcessLauncher
             {
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, pipes[0], 0), "posix_spawn_file_actions_adddup2");
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, pipes[3], 1), "posix_spawn_file_actions_adddup2");
-                Check(Libc.posix_spawn_file_actions_addopen(actions, 2, output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
+                Check(Libc.posix_spawn_file_actions_addopen(actions, 2, error ?? output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
             }
             else
             {
                 Check(Libc.posix_spawn_file_actions_addopen(actions, 0, input, Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
                 Check(Libc.posix_spawn_file_actions_addopen(actions, 1, output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
-                Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+                if (error is null)
+                    Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+                else
+                    Check(Libc.posix_spawn_file_actions_addopen(actions, 2, error, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
             }
             try
             {

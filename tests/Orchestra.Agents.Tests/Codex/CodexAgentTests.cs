@@ -136,10 +136,15 @@ public sealed class CodexAgentTests : CodexTestBase
             echo '   0: <unknown>' >&2
             """);
 
-        var result = await new Run(this, NewStep("x")).InvokeAsync(Codex(options));
+        var step = NewStep("x");
+
+        var result = await new Run(this, step).InvokeAsync(Codex(options));
 
         Assert.Equal(AgentOutcome.PermanentFailure, result.Outcome);
         Assert.Equal("agent 'coder': codex: Error: unknown variant `fast`, expected one of `read-only`", result.Error);
+        // Standard error has a log of its own: nothing there can split a JSONL line.
+        Assert.Contains("Error: unknown variant", File.ReadAllText(CodexAgent.ErrorLogFile(Paths, step.Id)), StringComparison.Ordinal);
+        Assert.DoesNotContain("Error: unknown variant", File.ReadAllText(Paths.LogFile(step.Id)), StringComparison.Ordinal);
     }
 
     [Fact]
