@@ -152,7 +152,7 @@ public static unsafe class ProcessLauncher
             {
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, pipes[0], 0), "posix_spawn_file_actions_adddup2");
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, pipes[3], 1), "posix_spawn_file_actions_adddup2");
-                Check(Libc.posix_spawn_file_actions_addopen(actions, 2, error ?? output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
+                Check(Libc.posix_spawn_file_actions_addopen(actions, 2, error is null ? output : error, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
             }
             else
             {
