@@ -5,6 +5,8 @@ using Orchestra.Benchmarks;
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- cli --orchestra PATH [--steps N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- compile --orchestra PATH [--runs N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- llm [--calls N] [--concurrent N] [--tokens N]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- git [--files N] [--steps N]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- graphs [--langgraph] [--rounds N] [--runs N] [--warmup N] [--parallel N] [--synchronous normal|full] [--graphs chain,fanout,loop] [--modes memory,sqlite] [--profile]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- micro [BenchmarkDotNet options]
 var mode = args.Length > 0 ? args[0] : "system";
 var rest = args.Skip(1).ToArray();
@@ -14,6 +16,8 @@ return mode switch
     "cli" => await CliBenchmark.RunAsync(rest),
     "compile" => CompileBenchmark.Run(rest),
     "llm" => await LlmBenchmark.RunAsync(rest),
+    "git" => await GitBenchmark.RunAsync(rest),
+    "graphs" => await GraphBenchmark.RunAsync(rest),
     "micro" => RunMicro(rest),
     _ => Usage(),
 };
@@ -28,6 +32,6 @@ static int RunMicro(string[] rest)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|compile|llm|micro [options]");
+    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|compile|llm|git|graphs|micro [options]");
     return 2;
 }

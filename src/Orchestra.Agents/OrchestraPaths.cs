@@ -49,6 +49,12 @@ public sealed record OrchestraPaths(string Root)
     /// </summary>
     public string HandleFile(string stepId) => Path.Combine(StepsDir, Checked(stepId) + ".handle");
 
+    /// <summary><c>.orchestra/claude/</c>: the Claude Code configuration directories of steps.</summary>
+    public string ClaudeDir => Path.Combine(StateDir, "claude");
+
+    /// <summary><c>.orchestra/claude/&lt;step&gt;/</c>: the <c>CLAUDE_CONFIG_DIR</c> of a <c>claude-code</c> step (its settings and session transcripts).</summary>
+    public string ClaudeConfigDir(string stepId) => Path.Combine(ClaudeDir, Checked(stepId));
+
     /// <summary><c>.orchestra/plans/&lt;step&gt;.md</c>: the agent's plan for the step.</summary>
     public string PlanFile(string stepId) => Path.Combine(PlansDir, Checked(stepId) + ".md");
 

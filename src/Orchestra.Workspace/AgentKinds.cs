@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
+using Orchestra.Agents.ClaudeCode;
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Core;
 using Orchestra.Agents.Scripted;
@@ -14,8 +17,10 @@ public static class AgentKinds
     {
         ["scripted"] = (d, _) => new ScriptedAgent(d.Name, SpecBinder.Bind<ScriptedOptions>(d.Source, d.Spec, "$", "kind")),
         ["cli"] = BuildCli,
+        ["claude-code"] = BuildClaudeCode,
         ["openai"] = (d, w) => BuildChat(d, w, ProviderProtocol.OpenAi),
         ["anthropic"] = (d, w) => BuildChat(d, w, ProviderProtocol.Anthropic),
+        ["codex"] = BuildCodex,
     };
 
     private static ChatAgent BuildChat(AgentDefinition d, OrchestraWorkspace workspace, ProviderProtocol protocol)
@@ -51,6 +56,42 @@ public static class AgentKinds
         }
     }
 
+    private static ClaudeCodeAgent BuildClaudeCode(AgentDefinition d, OrchestraWorkspace workspace)
+    {
+        var options = SpecBinder.Bind<ClaudeCodeOptions>(d.Source, d.Spec, "$", "kind", "description");
+        try
+        {
+            return new ClaudeCodeAgent(d.Name, options, workspace.Paths);
+        }
+        catch (ArgumentException ex)
+        {
+            // Point at the key the message names when it names one.
+            var key = ex.Message.StartsWith('`') && ex.Message.IndexOf('`', 1) is > 1 and var end
+                ? ex.Message[1..end].TrimEnd(':')
+                : null;
+            var path = key is not null && d.Spec[key] is not null ? "$." + key : "$";
+            throw d.Source.Error(path, ex.Message.TrimEnd('.') + ".");
+        }
+    }
+
+    private static CodexAgent BuildCodex(AgentDefinition d, OrchestraWorkspace workspace)
+    {
+        var options = SpecBinder.Bind<CodexAgentOptions>(d.Source, d.Spec, "$", "kind", "description");
+        try
+        {
+            // The workspace's prices, without loading the provider profiles a CLI agent does not use.
+            var prices = new PriceTable(workspace.Config.Prices.Select(kv => KeyValuePair.Create(kv.Key, new ModelPrice(kv.Value.Input, kv.Value.Output, kv.Value.CachedInput))));
+            return new CodexAgent(d.Name, options, workspace.Paths, prices);
+        }
+        catch (ArgumentException ex)
+        {
+            // The message names the field (`sandbox:` ...): point at it when the file has it.
+            var field = ex.Message.StartsWith('`') && ex.Message.IndexOf(':', StringComparison.Ordinal) is > 1 and var end ? ex.Message[1..end] : null;
+            var path = field is not null && d.Spec[field] is not null ? "$." + field : "$";
+            throw d.Source.Error(path, ex.Message.TrimEnd('.') + ".");
+        }
+    }
+
     /// <summary>The known kinds.</summary>
     public static IReadOnlyCollection<string> Names => Builders.Keys;
 
@@ -61,8 +102,21 @@ public static class AgentKinds
     /// <exception cref="Orchestra.Core.OrchestraException">Unknown kind or invalid fields, with the file position.</exception>
     public static Agent Build(AgentDefinition definition, OrchestraWorkspace workspace)
     {
+        ArgumentNullException.ThrowIfNull(definition);
         if (!Builders.TryGetValue(definition.Kind, out var build))
             throw definition.Source.Error("$.kind", $"unknown agent kind '{definition.Kind}'. Known kinds: {string.Join(", ", Builders.Keys.Order(StringComparer.Ordinal))}.");
-        return build(definition, workspace);
+        // Fields every kind accepts are read here and taken out before the kind binds its own.
+        var isolation = StepIsolation.None;
+        if (definition.Spec["isolation"] is { } node)
+        {
+            if (node is not JsonValue value || !value.TryGetValue<string>(out var text) || !Isolation.TryParse(text, out isolation))
+                throw definition.Source.Error("$.isolation", "isolation must be 'worktree' (each step in its own git worktree) or 'none'.");
+            var spec = (JsonObject)definition.Spec.DeepClone();
+            spec.Remove("isolation");
+            definition = definition with { Spec = spec };
+        }
+        var agent = build(definition, workspace);
+        agent.Isolation = isolation;
+        return agent;
     }
 }

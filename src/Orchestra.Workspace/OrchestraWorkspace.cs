@@ -4,6 +4,7 @@ using Orchestra.Core;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Policies;
 using Orchestra.Core.Storage;
+using Orchestra.Git;
 using Orchestra.Storage.Sqlite;
 using Orchestra.Workspace.Yaml;
 
@@ -98,6 +99,12 @@ public sealed class OrchestraWorkspace
             throw source.Error("$.lease", "the lease must be at least 100ms.");
         if (config.MaxAttempts < 1)
             throw source.Error("$.max_attempts", "max_attempts must be at least 1.");
+        for (var i = 0; i < config.Worktree.Copy.Count; i++)
+        {
+            var path = config.Worktree.Copy[i];
+            if (string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path) || path.Replace('\\', '/').Split('/').Contains(".."))
+                throw source.Error($"$.worktree.copy[{i}]", $"'{path}' must be a path inside the workspace, relative to it and without '..'.");
+        }
         Checked.Record("config", ConfigPath, config.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return config;
     }
@@ -153,6 +160,20 @@ public sealed class OrchestraWorkspace
     private SubmissionInbox? _inbox;
 
     /// <summary>
+    /// The git side of the workspace: session branches, step worktrees (<c>.orchestra/worktrees/</c>), diffs, merges
+    /// and cleanup, over the repository containing the workspace or the <c>repos:</c> of <c>config.yaml</c>.
+    /// </summary>
+    public GitWorkspace Git => _git ??= new GitWorkspace(new GitWorkspaceOptions
+    {
+        Root = Root,
+        StateDirectory = StateDir,
+        Repos = Config.Repos,
+        Copy = Config.Worktree.Copy,
+    });
+
+    private GitWorkspace? _git;
+
+    /// <summary>
     /// Creates an engine over a store with this workspace's agents and settings. Without
     /// <paramref name="configured"/>, the worker settings of <c>config.yaml</c> (lease, retry, limits) are not
     /// read: enough for commands that only submit or inspect work.
@@ -166,6 +187,8 @@ public sealed class OrchestraWorkspace
             GlobalLimit = c.GlobalLimit,
             WorkDirectory = Root,
             IsWorkerAlive = WorkerIdentity.IsAlive,
+            // Steps that ask for a worktree get one; nothing runs git until such a step does.
+            StepWorkspace = configured ? new GitStepWorkspace(Git) : null,
             Retry = new RetryPolicy
             {
                 BaseDelay = c.Retry.BaseDelay,

@@ -133,7 +133,7 @@ public sealed class SubmissionInbox(string directory)
             MaxAttempts = o.GetProperty("max_attempts").GetInt32(),
             Timeout = o.TryGetProperty("timeout_ms", out var t) ? TimeSpan.FromMilliseconds(t.GetInt64()) : null,
             OnDependencyFailure = o.TryGetProperty("on_dependency_failure", out var p) && p.GetString() == "skip" ? DependencyFailurePolicy.Skip : null,
-            Input = o.TryGetProperty("input", out var input) ? System.Text.Json.Nodes.JsonObject.Create(input) : null,
+            Input = o.TryGetProperty("input", out var input) ? System.Text.Json.Nodes.JsonObject.Create(input.Clone()) : null, // a copy: the document is disposed on return
         };
         return new RunSpec { Id = o.GetProperty("run_id").GetString(), Kind = RunKinds.Task, Name = step.Name ?? agent, Steps = [step] };
     }

@@ -31,6 +31,16 @@ public sealed record PriceConfig
     public decimal? CachedInput { get; set; }
 }
 
+/// <summary>Settings of the worktrees isolated steps get, under <c>worktree:</c>.</summary>
+public sealed record WorktreeConfig
+{
+    /// <summary>
+    /// Files or folders, relative to the workspace, copied into every step's worktree because git does not carry
+    /// them (for example <c>.env</c>). Missing ones are skipped; copies are never committed.
+    /// </summary>
+    public List<string> Copy { get; set; } = [];
+}
+
 /// <summary><c>.orchestra/config.yaml</c>: workspace-wide defaults.</summary>
 public sealed record WorkspaceConfig
 {
@@ -72,4 +82,7 @@ public sealed record WorkspaceConfig
     /// offered as <c>{repo}:{tool}</c>. Empty: the workspace root is the one repository.
     /// </summary>
     public Dictionary<string, string> Repos { get; set; } = [];
+
+    /// <summary>The worktrees of isolated steps (<c>--worktree</c>, <c>isolation: worktree</c>).</summary>
+    public WorktreeConfig Worktree { get; set; } = new();
 }

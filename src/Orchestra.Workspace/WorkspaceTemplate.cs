@@ -14,6 +14,7 @@ public static class WorkspaceTemplate
             steps/
             plans/
             worktrees/
+            codex/
             """),
         ("config.yaml", """
             # Orchestra workspace settings. Every key is optional; the values shown are the defaults.
@@ -27,6 +28,8 @@ public static class WorkspaceTemplate
               max_delay: 5m
               multiplier: 2
               jitter: 0.2
+            worktree:                # git worktrees of isolated steps ('start --worktree', agents with 'isolation: worktree')
+              copy: []               # files git does not carry, copied into each step's worktree, e.g. [".env"]
             """),
         ("agents/coder.yaml", """
             # A deterministic stand-in for a coding agent, so the workspace works offline.

@@ -63,7 +63,7 @@ public sealed class PathsAndHelpersTests
 
         var stat = ProcessProbe.Parse(4242, text);
 
-        Assert.Equal(new ProcessStat(4242, 'S', 4242, 4242, 987654), stat);
+        Assert.Equal(new ProcessStat(4242, 'S', 4242, 4242, 987654) { ParentPid = 1 }, stat);
         Assert.Null(ProcessProbe.Parse(1, "garbage"));
     }
 

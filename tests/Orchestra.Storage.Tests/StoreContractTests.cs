@@ -567,6 +567,35 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunScopedReads_SeeOnlyCommittedStepsOfThatRun()
+    {
+        var run = await InsertRunAsync();
+        var other = await InsertRunAsync();
+        var kept = await InsertStepAsync(NewStep(run.Id, "kept", StepStatus.Succeeded));
+        await InsertStepAsync(NewStep(other.Id, "elsewhere", StepStatus.Failed));
+
+        await Assert.ThrowsAsync<InvalidTimeZoneException>(() => Tx<int>(async t =>
+        {
+            await t.InsertStepAsync(NewStep(run.Id, "rolled-back", StepStatus.Running));
+            throw new InvalidTimeZoneException("boom");
+        }).AsTask());
+
+        Assert.Equal([kept.Id], (await Store.ListStepsAsync(new StepQuery { RunId = run.Id })).Select(s => s.Id));
+        Assert.False(await Store.HasOpenStepsAsync(run.Id));
+        Assert.False(await Store.HasFailedStepsAsync(run.Id));
+        Assert.Equal(1, (await Store.SummarizeAsync(run.Id)).Counts.Values.Sum());
+
+        await Tx(async t =>
+        {
+            await t.DeleteRunAsync(other.Id);
+            return 0;
+        });
+        Assert.Empty(await Store.ListStepsAsync(new StepQuery { RunId = other.Id }));
+        Assert.False(await Store.HasFailedStepsAsync(other.Id));
+        Assert.Single(await Store.ListStepsAsync(new StepQuery()));
+    }
+
+    [Fact]
     public async Task HasFailedSteps_IsTrueForFailedOrTimedOutStepsOnly()
     {
         var run = await InsertRunAsync();

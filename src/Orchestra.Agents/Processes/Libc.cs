@@ -45,6 +45,7 @@ internal static unsafe partial class Libc
     public const int O_WRONLY = 1;
     public const int O_CREAT = 0x40;
     public const int O_APPEND = 0x400;
+    public const int O_CLOEXEC = 0x80000;
 
     public const short POSIX_SPAWN_SETPGROUP = 0x02;
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -60,6 +61,16 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);
+
+    /// <summary>Creates a pipe: <c>fds[0]</c> is the read end, <c>fds[1]</c> the write end.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int open(byte* path, int flags, uint mode);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int access(byte* path, int mode);
@@ -147,6 +158,29 @@ internal static unsafe partial class Libc
             {
                 free(resolved);
             }
+        }
+        finally
+        {
+            NativeMemory.Free(native);
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for appending (created when missing, mode 0644). Unlike <see cref="FileMode.Append"/>,
+    /// every write lands at the end of the file even while another process appends to it too.
+    /// </summary>
+    public static FileStream OpenAppend(string path)
+    {
+        var native = Utf8(path);
+        try
+        {
+            var fd = open(native, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0x1A4);
+            if (fd < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"'{path}' could not be opened: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
         }
         finally
         {

@@ -74,4 +74,39 @@ public static class ProcessGroups
         }
         return status;
     }
+
+    /// <summary>
+    /// Like <see cref="TerminateAsync"/>, and also stops the descendants of <paramref name="leader"/> that left its
+    /// process group (programs that start their children in a session of their own, as Claude Code does with its shell
+    /// commands): they are found before anything is signalled, get SIGTERM with the group, and SIGKILL when they are
+    /// still running after the grace period. <paramref name="known"/> adds descendants seen earlier, which may have been
+    /// handed to another parent since (when the leader has exited, its descendants can no longer be found).
+    /// </summary>
+    public static async Task<ExitStatus?> TerminateTreeAsync(ProcessIdentity leader, TimeSpan gracePeriod, bool reapLeader, IEnumerable<ProcessStat>? known = null)
+    {
+        if (!MaySignal(leader))
+            return null;
+        var escaped = (ProcessProbe.IsAlive(leader) ? ProcessProbe.Descendants(leader.Pid) : [])
+            .Concat(known ?? [])
+            .Where(d => d.ProcessGroup != leader.Pid)
+            .DistinctBy(d => d.Identity)
+            .ToList();
+        foreach (var process in escaped)
+            SignalEscaped(process, Libc.SIGTERM);
+        var status = await TerminateAsync(leader, gracePeriod, reapLeader).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        while (escaped.Any(p => ProcessProbe.IsAlive(p.Identity)) && clock.Elapsed < gracePeriod)
+            await Task.Delay(PollInterval).ConfigureAwait(false);
+        foreach (var process in escaped)
+            SignalEscaped(process, Libc.SIGKILL);
+        return status;
+    }
+
+    /// <summary>Signals a descendant that left the tree's group: its own group when it leads one (its children go too), else itself.</summary>
+    private static void SignalEscaped(ProcessStat process, int signal)
+    {
+        if (!ProcessProbe.IsAlive(process.Identity))
+            return;
+        _ = Libc.kill(process.ProcessGroup == process.Pid ? -process.Pid : process.Pid, signal);
+    }
 }

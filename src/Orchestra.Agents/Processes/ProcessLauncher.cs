@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Orchestra.Agents.Processes;
 
@@ -21,6 +22,21 @@ public sealed record ProcessStartSpec
 
     /// <summary>The file that receives the child's standard output and standard error, opened in append mode (created when missing).</summary>
     public required string OutputFile { get; init; }
+
+    /// <summary>
+    /// When true, the child's standard input and standard output are pipes to this process
+    /// (<see cref="LaunchResult.StandardInput"/>, <see cref="LaunchResult.StandardOutput"/>) and only standard error goes
+    /// to <see cref="OutputFile"/>. Such a child depends on this process: it reads end-of-file, and its output is lost,
+    /// when this process dies.
+    /// </summary>
+    /// <value>The default value is false.</value>
+    public bool PipeStandardStreams { get; init; }
+
+    /// <summary>A separate file for the child's standard error, opened the same way; null (the default) to send it to <see cref="OutputFile"/>.</summary>
+    public string? ErrorFile { get; init; }
+
+    /// <summary>The file the child reads as standard input, opened read-only; null (the default) for <c>/dev/null</c>.</summary>
+    public string? InputFile { get; init; }
 }
 
 /// <summary>The outcome of <see cref="ProcessLauncher.Start"/>: a process, or the error number that prevented it.</summary>
@@ -28,14 +44,22 @@ public sealed record ProcessStartSpec
 /// <param name="Errno">The error number on failure (<c>ENOENT</c> = 2 when the program was not found), else 0.</param>
 /// <param name="Error">A message on failure.</param>
 /// <param name="NotFound">True when the program itself was not found (as opposed to, say, the interpreter named by its <c>#!</c> line).</param>
-public sealed record LaunchResult(ProcessIdentity? Process, int Errno = 0, string? Error = null, bool NotFound = false);
+public sealed record LaunchResult(ProcessIdentity? Process, int Errno = 0, string? Error = null, bool NotFound = false)
+{
+    /// <summary>With <see cref="ProcessStartSpec.PipeStandardStreams"/>: the write end of the child's standard input; dispose it to send end-of-file.</summary>
+    public Stream? StandardInput { get; init; }
+
+    /// <summary>With <see cref="ProcessStartSpec.PipeStandardStreams"/>: the read end of the child's standard output.</summary>
+    public Stream? StandardOutput { get; init; }
+}
 
 /// <summary>
 /// Starts detached processes with <c>posix_spawnp</c> (Linux, glibc 2.29 or later). The child
 /// <list type="bullet">
 /// <item>leads its own session and process group (<c>POSIX_SPAWN_SETSID</c>, falling back to a new process group), so that the whole tree can be signalled at once;</item>
-/// <item>writes standard output and standard error straight to a file in append mode and reads standard input from <c>/dev/null</c>:
-/// no pipe ties it to this process, so it keeps running and logging if the orchestrator dies;</item>
+/// <item>writes standard output and standard error straight to a file in append mode and reads standard input from <c>/dev/null</c>
+/// (or a file named in the spec): no pipe ties it to this process, so it keeps running and logging if the orchestrator dies
+/// (unless <see cref="ProcessStartSpec.PipeStandardStreams"/> asks for pipes on standard input and output);</item>
 /// <item>gets no other file descriptor (glibc 2.34 or later): none this process inherited without close-on-exec reaches it;</item>
 /// <item>starts with default signal dispositions and an empty signal mask, whatever this process ignores or blocks.</item>
 /// </list>
@@ -73,6 +97,17 @@ public static unsafe class ProcessLauncher
         if (program is null)
             return new LaunchResult(null, Libc.ENOENT, $"'{spec.Arguments[0]}' was not found", NotFound: true);
 
+        // Both pipes are close-on-exec here, so no process started meanwhile by another thread inherits them; the
+        // child gets its ends through dup2, which clears the flag on the copies.
+        var pipes = stackalloc int[4] { -1, -1, -1, -1 };
+        if (spec.PipeStandardStreams && (Libc.pipe2(pipes, Libc.O_CLOEXEC) != 0 || Libc.pipe2(pipes + 2, Libc.O_CLOEXEC) != 0))
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            ClosePipes(pipes, all: true);
+            return new LaunchResult(null, errno, $"'{spec.Arguments[0]}' could not be started: no pipe: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+        var started = false;
+
         var allocations = new List<nint>();
         byte* Native(string s)
         {
@@ -97,8 +132,9 @@ public static unsafe class ProcessLauncher
             var e = 0;
             foreach (var (key, value) in spec.Environment)
                 envp[e++] = Native($"{key}={value}");
-            var devNull = Native("/dev/null");
+            var input = Native(spec.InputFile ?? "/dev/null");
             var output = Native(spec.OutputFile);
+            var error = spec.ErrorFile is null ? null : Native(spec.ErrorFile);
             var cwd = Native(spec.WorkingDirectory);
 
             Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
@@ -112,9 +148,21 @@ public static unsafe class ProcessLauncher
 
             Check(Libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
             actionsReady = true;
-            Check(Libc.posix_spawn_file_actions_addopen(actions, 0, devNull, Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
-            Check(Libc.posix_spawn_file_actions_addopen(actions, 1, output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
-            Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+            if (spec.PipeStandardStreams)
+            {
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, pipes[0], 0), "posix_spawn_file_actions_adddup2");
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, pipes[3], 1), "posix_spawn_file_actions_adddup2");
+                Check(Libc.posix_spawn_file_actions_addopen(actions, 2, error is null ? output : error, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
+            }
+            else
+            {
+                Check(Libc.posix_spawn_file_actions_addopen(actions, 0, input, Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+                Check(Libc.posix_spawn_file_actions_addopen(actions, 1, output, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
+                if (error is null)
+                    Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
+                else
+                    Check(Libc.posix_spawn_file_actions_addopen(actions, 2, error, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1A4 /* 0644 */), "posix_spawn_file_actions_addopen");
+            }
             try
             {
                 // The child outlives this process: it must not keep the pipes, locks or sockets this process inherited.
@@ -149,10 +197,21 @@ public static unsafe class ProcessLauncher
 
             // The child cannot be reaped before this process waits for it, so its /proc entry is there
             // (unless SIGCHLD is ignored, when an instant exit may already have been reaped: start time 0).
-            return new LaunchResult(new ProcessIdentity(pid, ProcessProbe.StartTime(pid) ?? 0));
+            var identity = new ProcessIdentity(pid, ProcessProbe.StartTime(pid) ?? 0);
+            if (!spec.PipeStandardStreams)
+                return new LaunchResult(identity);
+            started = true;
+            return new LaunchResult(identity)
+            {
+                StandardInput = new FileStream(new SafeFileHandle(pipes[1], ownsHandle: true), FileAccess.Write, bufferSize: 0),
+                StandardOutput = new FileStream(new SafeFileHandle(pipes[2], ownsHandle: true), FileAccess.Read, bufferSize: 0),
+            };
         }
         finally
         {
+            // The child's ends are its own now (or nobody's, on failure); ours stay open only for a started child.
+            if (spec.PipeStandardStreams)
+                ClosePipes(pipes, all: !started);
             if (actionsReady)
                 _ = Libc.posix_spawn_file_actions_destroy(actions);
             if (attrReady)
@@ -186,6 +245,19 @@ public static unsafe class ProcessLauncher
                 return Path.GetFullPath(candidate);
         }
         return null;
+    }
+
+    /// <summary>Closes the child's ends of the two pipes (<c>[0]</c> and <c>[3]</c>), and with <paramref name="all"/> this process's ends too.</summary>
+    private static void ClosePipes(int* pipes, bool all)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            if (pipes[i] >= 0 && (all || i is 0 or 3))
+            {
+                _ = Libc.close(pipes[i]);
+                pipes[i] = -1;
+            }
+        }
     }
 
     private static void Check(int rc, string call)

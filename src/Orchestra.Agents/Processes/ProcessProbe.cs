@@ -12,6 +12,12 @@ public readonly record struct ProcessStat(int Pid, char State, int ProcessGroup,
 {
     /// <summary>True for a zombie or dead process: it has exited, whether or not it has been reaped.</summary>
     public bool HasExited => State is 'Z' or 'X';
+
+    /// <summary>The parent's pid (field 4).</summary>
+    public int ParentPid { get; init; }
+
+    /// <summary>The pid and start time.</summary>
+    public ProcessIdentity Identity => new(Pid, StartTime);
 }
 
 /// <summary>
@@ -49,11 +55,12 @@ public static class ProcessProbe
         // fields[0] is field 3 (state), so field n is fields[n - 3].
         if (fields.Length < 20 || fields[0].Length != 1)
             return null;
-        if (!int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var group)
+        if (!int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var parent)
+            || !int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var group)
             || !int.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var session)
             || !long.TryParse(fields[19], NumberStyles.Integer, CultureInfo.InvariantCulture, out var start))
             return null;
-        return new ProcessStat(pid, fields[0][0], group, session, start);
+        return new ProcessStat(pid, fields[0][0], group, session, start) { ParentPid = parent };
     }
 
     /// <summary>The start time of <paramref name="pid"/>, or null when there is no such process.</summary>
@@ -117,6 +124,33 @@ public static class ProcessProbe
         if (processGroup <= 0)
             return [];
         return LiveProcesses().Where(stat => stat.ProcessGroup == processGroup).Select(stat => stat.Pid).ToList();
+    }
+
+    /// <summary>
+    /// The live descendants of <paramref name="root"/> (children, their children, …), found through parent links
+    /// whatever session or process group they moved to. A descendant whose parent died was handed to another parent
+    /// and is no longer found.
+    /// </summary>
+    public static IReadOnlyList<ProcessStat> Descendants(int root)
+    {
+        if (root <= 1)
+            return [];
+        var byParent = LiveProcesses().ToLookup(stat => stat.ParentPid);
+        var found = new List<ProcessStat>();
+        var queue = new Queue<int>([root]);
+        var seen = new HashSet<int> { root };
+        while (queue.TryDequeue(out var pid))
+        {
+            foreach (var child in byParent[pid])
+            {
+                if (seen.Add(child.Pid))
+                {
+                    found.Add(child);
+                    queue.Enqueue(child.Pid);
+                }
+            }
+        }
+        return found;
     }
 
     /// <summary>Every process in <c>/proc</c> that has not exited (zombies are left out); none when <c>/proc</c> cannot be read.</summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Orchestra.Core;
+using Orchestra.Core.Agents;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Model;
 using Orchestra.Workspace;
@@ -18,6 +20,7 @@ internal static class StartCommand
     private static readonly Option<string?> Key = new("--idempotency-key") { Description = "Starting twice with the same key queues one task." };
     private static readonly Option<string?> Name = new("--name") { Description = "A name for the task (default: the agent)." };
     private static readonly Option<bool> Skip = new("--skip-on-failure") { Description = "Skip (rather than fail) this task if a dependency fails." };
+    private static readonly Option<bool> Worktree = new("--worktree") { Description = "Run the task in its own git worktree, on its own branch; its changes are committed there (see 'orchestra diff' and 'orchestra merge')." };
 
     /// <summary>Most bytes of a prompt. <value>The default value is 1 MiB.</value></summary>
     private const int MaxPromptBytes = 1024 * 1024;
@@ -26,7 +29,7 @@ internal static class StartCommand
     {
         var command = new Command("start", "Queue a task for an agent; prints only its id and returns at once.")
         {
-            Agent, Prompt, After, Priority, Timeout, MaxAttempts, Key, Name, Skip,
+            Agent, Prompt, After, Priority, Timeout, MaxAttempts, Key, Name, Skip, Worktree,
         };
         command.SetAction(async (ctx, ct) =>
         {
@@ -40,6 +43,13 @@ internal static class StartCommand
             var agent = p.GetValue(Agent)!;
             if (!ctx.Workspace.Agents.Contains(agent))
                 throw new OrchestraException(ctx.Workspace.Agents.UnknownMessage(agent), ErrorKind.NotFound);
+            JsonObject? input = null;
+            if (p.GetValue(Worktree))
+            {
+                // Refused now, not when a worker reaches the task: not a repository, uncommitted changes, a branch in the way.
+                await ctx.Workspace.Git.CheckReadyAsync(ct);
+                input = new JsonObject { [Isolation.InputKey] = Isolation.Name(StepIsolation.Worktree) };
+            }
             var after = new List<string>();
             foreach (var id in p.GetValue(After) ?? [])
                 after.Add(await ctx.ResolveStepIdAsync(id, ct));
@@ -55,6 +65,7 @@ internal static class StartCommand
                 MaxAttempts = p.GetValue(MaxAttempts) ?? ctx.Workspace.DefaultMaxAttempts,
                 IdempotencyKey = p.GetValue(Key),
                 OnDependencyFailure = p.GetValue(Skip) ? DependencyFailurePolicy.Skip : null,
+                Input = input,
             };
             if (fast)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Cli.Rendering;
 using Orchestra.Core;
@@ -56,9 +57,17 @@ internal static class TaskCommand
                 // Unknown provider, no model, missing key: refused before anything is written.
                 _ = chat.ResolveTarget(input);
             }
-            else if (input.ContainsKey("provider") || input.ContainsKey("model") || session is not null)
+            else if (agent is CodexAgent)
             {
-                throw new OrchestraException($"--provider, --model and --session apply to openai and anthropic agents; '{agentName}' is not one.");
+                // Codex picks its provider from its own configuration (or the agent's base_url).
+                if (input.ContainsKey("provider"))
+                    throw new OrchestraException($"--provider applies to openai and anthropic agents; set base_url in .orchestra/agents/{agentName}.yaml for codex.");
+            }
+            else if (input.ContainsKey("provider") || input.ContainsKey("model") || (session is not null && agent is not Orchestra.Agents.ClaudeCode.ClaudeCodeAgent))
+            {
+                throw new OrchestraException(session is not null && !input.ContainsKey("provider") && !input.ContainsKey("model")
+                    ? $"--session applies to openai, anthropic and claude-code agents; '{agentName}' is not one."
+                    : $"--provider and --model apply to openai and anthropic agents; '{agentName}' is not one.");
             }
 
             var json = p.GetValue(JsonOutput);

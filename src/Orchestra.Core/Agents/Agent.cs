@@ -47,6 +47,13 @@ public abstract class Agent
     public int? MaxConcurrency { get; init; }
 
     /// <summary>
+    /// Where the agent's steps work unless a step's input says otherwise (<see cref="Agents.Isolation.InputKey"/>).
+    /// Set by whoever builds the agent from its definition (<c>isolation:</c> in the agent's YAML).
+    /// <value>The default value is <see cref="StepIsolation.None"/>.</value>
+    /// </summary>
+    public StepIsolation Isolation { get; set; }
+
+    /// <summary>
     /// True when the agent's work lives outside this process (a process group) and survives it. A stopping
     /// worker leaves such work running for the next worker to adopt instead of cancelling it.
     /// </summary>

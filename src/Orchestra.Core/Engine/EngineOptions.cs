@@ -24,6 +24,12 @@ public sealed record EngineOptions
     /// <summary>Where agents work. <value>The default value is the current directory.</value></summary>
     public string WorkDirectory { get; init; } = Environment.CurrentDirectory;
 
+    /// <summary>
+    /// Gives steps that ask for isolation (<c>isolation: worktree</c>) a directory of their own and records their work
+    /// when they succeed. Null: such steps fail with a message saying isolation is not available.
+    /// </summary>
+    public IStepWorkspace? StepWorkspace { get; init; }
+
     /// <summary>Source of the jitter in retry delays, a number in [0, 1).</summary>
     public Func<double> Random { get; init; } = System.Random.Shared.NextDouble;
 

@@ -123,9 +123,11 @@ public sealed partial class OrchestraEngine
         }
         var joins = Child(book, "joins");
         var arrived = joins[edge.Id] as JsonArray ?? [];
-        if (!arrived.Any(n => n?.GetValue<string>() == source))
+        // A set, so that a wide fan-in costs linear time per arrival rather than quadratic.
+        var names = new HashSet<string>(arrived.OfType<JsonNode>().Select(n => n.GetValue<string>()), StringComparer.Ordinal);
+        if (names.Add(source))
             arrived = new JsonArray([.. arrived.Select(n => n?.DeepClone()), source]);
-        if (edge.From.All(f => arrived.Any(n => n?.GetValue<string>() == f)))
+        if (edge.From.All(names.Contains))
         {
             joins.Remove(edge.Id);
             return true;

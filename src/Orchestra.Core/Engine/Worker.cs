@@ -186,17 +186,68 @@ public sealed class Worker : IDisposable
         var run = await _engine.Store.GetRunAsync(step.RunId).ConfigureAwait(false);
         if (step.DeadlineAt is { } deadline)
             x.ArmDeadline(Time, deadline);
+        var workDirectory = _engine.Options.WorkDirectory;
+        // Steps that share the work directory, nearly all of them, pay two comparisons here.
+        IStepWorkspace? isolation = null;
+        if (step.Input is not null || agent.Isolation != StepIsolation.None)
+        {
+            try
+            {
+                if (Isolation.For(step, agent) != StepIsolation.None)
+                {
+                    isolation = _engine.Options.StepWorkspace
+                        ?? throw new OrchestraException("the step asks for its own worktree, but this engine has no step workspace: set EngineOptions.StepWorkspace.");
+                    workDirectory = await isolation.PrepareAsync(step, x.Cancellation.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OrchestraException ex)
+            {
+                return AgentResult.Permanent(ex.Message);
+            }
+            catch (OperationCanceledException) when (x.Cancellation.IsCancellationRequested)
+            {
+                return AgentResult.Cancel();
+            }
+        }
         var context = new AgentContext(
             step,
             run?.State ?? [],
-            _engine.Options.WorkDirectory,
+            workDirectory,
             Time,
             e => Emit(x, e),
             (handle, ct) => SetHandleAsync(x, handle, ct),
             (id, ct) => _engine.Store.GetSessionAsync(id, ct));
-        return resume
+        var result = resume
             ? await agent.ResumeAsync(context, x.Cancellation.Token).ConfigureAwait(false)
             : await agent.InvokeAsync(context, x.Cancellation.Token).ConfigureAwait(false);
+        return isolation is not null && result.Outcome == AgentOutcome.Succeeded
+            ? await RecordIsolatedWorkAsync(x, isolation, result).ConfigureAwait(false)
+            : result;
+    }
+
+    /// <summary>Lets the step workspace record what a successful isolated step left (a commit), as the step's snapshot event.</summary>
+    private async Task<AgentResult> RecordIsolatedWorkAsync(Execution x, IStepWorkspace isolation, AgentResult result)
+    {
+        try
+        {
+            var snapshot = await isolation.CompleteAsync(x.Step, result, x.Cancellation.Token).ConfigureAwait(false);
+            if (snapshot is not null)
+            {
+                var e = new RunEvent { RunId = x.Step.RunId, StepId = x.Step.Id, Type = EventTypes.StepSnapshot, At = Time.GetUtcNow(), Data = snapshot };
+                // Stored with the result, in the checkpoint's transaction.
+                x.AddEvent(e);
+                _engine.Events.Publish(e);
+            }
+            return result;
+        }
+        catch (OrchestraException ex)
+        {
+            return AgentResult.Permanent($"the step's work could not be recorded: {ex.Message}", result.Usage);
+        }
+        catch (OperationCanceledException) when (x.Cancellation.IsCancellationRequested)
+        {
+            return AgentResult.Cancel(usage: result.Usage);
+        }
     }
 
     private async ValueTask SetHandleAsync(Execution x, string handle, CancellationToken cancellationToken)

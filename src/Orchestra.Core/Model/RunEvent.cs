@@ -19,6 +19,8 @@ public static class EventTypes
     public const string StepRetrying = "step.retrying";
     /// <summary>A step reached a terminal status.</summary>
     public const string StepFinished = "step.finished";
+    /// <summary>What an isolated step left in its own directory, recorded with its result (for git: repository → commit).</summary>
+    public const string StepSnapshot = "step.snapshot";
     /// <summary>The state document changed.</summary>
     public const string StateChanged = "state.changed";
     /// <summary>A conversation session was extended by a step's result.</summary>

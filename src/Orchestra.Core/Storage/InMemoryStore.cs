@@ -12,6 +12,8 @@ public sealed class InMemoryStore : IStore
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StepRecord> _steps = new(StringComparer.Ordinal);
+    // Step ids of each run in insertion (seq) order: run-scoped reads cost the run's size, not the store's.
+    private readonly Dictionary<string, List<string>> _byRun = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _dependsOn = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _dependants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _idempotency = new(StringComparer.Ordinal);
@@ -90,10 +92,12 @@ public sealed class InMemoryStore : IStore
     private StepRecord? Step(string id) =>
         _steps.TryGetValue(id, out var s) ? s with { DependsOn = _dependsOn.TryGetValue(id, out var d) ? d.ToArray() : [] } : null;
 
+    private IEnumerable<StepRecord> StepsOfRun(string runId) =>
+        _byRun.TryGetValue(runId, out var ids) ? ids.Select(id => _steps[id]) : [];
+
     private List<StepRecord> Steps(StepQuery q)
     {
-        IEnumerable<StepRecord> all = _steps.Values;
-        if (q.RunId is not null) all = all.Where(s => s.RunId == q.RunId);
+        var all = q.RunId is not null ? StepsOfRun(q.RunId) : _steps.Values;
         if (q.Node is not null) all = all.Where(s => s.Node == q.Node);
         if (q.Statuses is not null) all = all.Where(s => q.Statuses.Contains(s.Status));
         if (q.FinishedBefore is { } before) all = all.Where(s => s.FinishedAt is { } f && f < before);
@@ -132,11 +136,8 @@ public sealed class InMemoryStore : IStore
     private StatusSummary Summarize(string? runId)
     {
         var counts = new Dictionary<StepStatus, int>();
-        foreach (var s in _steps.Values)
-        {
-            if (runId is null || s.RunId == runId)
-                counts[s.Status] = counts.GetValueOrDefault(s.Status) + 1;
-        }
+        foreach (var s in runId is null ? _steps.Values : StepsOfRun(runId))
+            counts[s.Status] = counts.GetValueOrDefault(s.Status) + 1;
         return new StatusSummary(counts);
     }
 
@@ -244,6 +245,7 @@ public sealed class InMemoryStore : IStore
             var seq = ++store._seq;
             var stored = step with { Seq = seq };
             store.PutStep(stored);
+            store.AddEdge(store._byRun, step.RunId, step.Id);
             foreach (var dep in step.DependsOn)
             {
                 store.AddEdge(store._dependsOn, step.Id, dep);
@@ -271,7 +273,7 @@ public sealed class InMemoryStore : IStore
         public ValueTask DeleteRunAsync(string runId, CancellationToken cancellationToken = default)
         {
             // Deletion is not undone: callers delete in a transaction of its own.
-            foreach (var s in store._steps.Values.Where(s => s.RunId == runId).ToList())
+            foreach (var s in store.StepsOfRun(runId).ToList())
             {
                 store.Unindex(s);
                 store._steps.Remove(s.Id);
@@ -279,6 +281,7 @@ public sealed class InMemoryStore : IStore
                 store._dependants.Remove(s.Id);
                 if (s.IdempotencyKey is { } key) store._idempotency.Remove(key);
             }
+            store._byRun.Remove(runId);
             store._events.RemoveAll(e => e.RunId == runId);
             store._runs.Remove(runId);
             return ValueTask.CompletedTask;
@@ -311,7 +314,7 @@ public sealed class InMemoryStore : IStore
     private List<StepRecord> Expired(DateTimeOffset now) =>
         _running.Select(id => _steps[id]).Where(s => s.LeaseExpiresAt is { } e && e < now).ToList();
 
-    private bool HasOpen(string runId) => _steps.Values.Any(s => s.RunId == runId && !s.Status.IsTerminal());
+    private bool HasOpen(string runId) => StepsOfRun(runId).Any(s => !s.Status.IsTerminal());
 
     // Copies, so that a caller changing a transcript never changes the stored one.
     private SessionRecord? Session(string id) =>
@@ -320,7 +323,7 @@ public sealed class InMemoryStore : IStore
     private List<SessionRecord> Sessions(int limit) =>
         _sessions.Values.OrderByDescending(s => s.UpdatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).Take(limit).Select(s => s with { Messages = [] }).ToList();
 
-    private bool HasFailed(string runId) => _steps.Values.Any(s => s.RunId == runId && s.Status is StepStatus.Failed or StepStatus.TimedOut);
+    private bool HasFailed(string runId) => StepsOfRun(runId).Any(s => s.Status is StepStatus.Failed or StepStatus.TimedOut);
 
     // IStoreReader outside transactions: the same reads under the gate.
     /// <inheritdoc />

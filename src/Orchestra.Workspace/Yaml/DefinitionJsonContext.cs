@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
+using Orchestra.Agents.ClaudeCode;
 using Orchestra.Agents.Cli;
+using Orchestra.Agents.Codex;
 using Orchestra.Agents.Llm;
 using Orchestra.Agents.Scripted;
 
@@ -18,6 +20,8 @@ namespace Orchestra.Workspace.Yaml;
     Converters = [typeof(SpecBinder.DurationConverter)])]
 [JsonSerializable(typeof(ScriptedOptions))]
 [JsonSerializable(typeof(CliAgentOptions))]
+[JsonSerializable(typeof(ClaudeCodeOptions))]
+[JsonSerializable(typeof(CodexAgentOptions))]
 [JsonSerializable(typeof(WorkspaceConfig))]
 [JsonSerializable(typeof(PlanFile))]
 [JsonSerializable(typeof(ChatAgentOptions))]

@@ -54,6 +54,8 @@ public static class SpecBinder
         }
         if (ex.InnerException is OrchestraException inner)
             return inner.Message;
+        if (message.Contains("could not be converted to", StringComparison.Ordinal) && EnumAt(type, ex.Path) is { } enumType)
+            return $"expected one of: {string.Join(", ", EnumNames(enumType))}.";
         if (message.Contains("missing required properties", StringComparison.Ordinal))
         {
             var start = message.IndexOf("properties including: ", StringComparison.Ordinal);
@@ -63,6 +65,23 @@ public static class SpecBinder
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return (cut > 0 ? message[..cut] : message).Replace("The JSON value", "The value", StringComparison.Ordinal);
     }
+
+    /// <summary>The enum type of the top-level property at <paramref name="path"/> (<c>$.sandbox</c>) of <paramref name="type"/>, or null.</summary>
+    private static Type? EnumAt(Type type, string? path)
+    {
+        if (path is null || !path.StartsWith("$.", StringComparison.Ordinal) || path.IndexOfAny(['.', '['], 2) >= 0)
+            return null;
+        var key = path[2..];
+        var property = type.GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == key);
+        var propertyType = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return propertyType is { IsEnum: true } ? propertyType : null;
+    }
+
+    /// <summary>The names an enum is written with in definition files.</summary>
+    private static IEnumerable<string> EnumNames(Type enumType) =>
+        enumType.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => f.GetCustomAttributes(typeof(JsonStringEnumMemberNameAttribute), false).OfType<JsonStringEnumMemberNameAttribute>().FirstOrDefault()?.Name
+                ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(f.Name));
 
     /// <summary>Reads durations written as text (<c>30s</c>) or as seconds.</summary>
     public sealed class DurationConverter : JsonConverter<TimeSpan>

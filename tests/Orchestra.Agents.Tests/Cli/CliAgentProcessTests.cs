@@ -6,6 +6,9 @@ using Orchestra.Core.Agents;
 
 namespace Orchestra.Agents.Tests.Cli;
 
+// These tests look processes up by their environment and kill process groups: they run on their own, so that
+// no other test's processes appear or disappear under them.
+[Collection(ProcessLookupCollection.Name)]
 public sealed class CliAgentProcessTests : CliTestBase
 {
     [Fact]
@@ -427,4 +430,10 @@ public sealed class CliAgentProcessTests : CliTestBase
         Assert.Equal(new CliHandle(1234, 99, "/x.log", 7), h);
         Assert.Equal(h, CliHandle.TryParse(h!.ToJson()));
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessLookupCollection
+{
+    public const string Name = "process lookups";
 }
