@@ -158,7 +158,7 @@ public sealed class LoaderTests
 
     [Theory]
     [InlineData("agents: { a: { model: smart } }", "needs 'kind:' (openai, anthropic, cli, scripted, ...) to define it here, or 'use: a' for .orchestra/agents/a.yaml.")]
-    [InlineData("agents: { a: { kind: robot } }", "unknown agent kind 'robot'. Known kinds: anthropic, cli, openai, scripted.")]
+    [InlineData("agents: { a: { kind: robot } }", "unknown agent kind 'robot'. Known kinds: anthropic, claude-code, cli, codex, openai, scripted.")]
     [InlineData("agents: { a: { kind: scripted, use: b } }", "has both 'kind:' and 'use:'")]
     [InlineData("agents: { a: { use: b, model: smart } }", "unknown key 'model' in agent 'a' (use: b)")]
     [InlineData("agents: { a: { kind: cli } }", "agent 'a' (kind cli) needs 'command:'")]
