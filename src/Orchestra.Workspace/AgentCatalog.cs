@@ -72,6 +72,25 @@ public sealed class AgentCatalog : IAgentResolver
         return _workspace.Checked.Lookup("agent:" + name, path) is not null || Find(name) is not null;
     }
 
+    private const string IsolationPayload = "isolation=";
+
+    /// <summary>
+    /// Where the steps of an agent work unless their input says otherwise (its <c>isolation:</c>), read from the
+    /// checked-definitions cache while the file is unchanged. <see cref="StepIsolation.None"/> for an unknown agent.
+    /// </summary>
+    /// <exception cref="OrchestraException">The agent's file is invalid.</exception>
+    public StepIsolation IsolationOf(string name)
+    {
+        if (!Ids.IsValidName(name))
+            return StepIsolation.None;
+        var path = System.IO.Path.Combine(_workspace.AgentsDir, name + ".yaml");
+        // Entries recorded before the isolation was cached have an empty payload: those are parsed again.
+        if (_workspace.Checked.Lookup("agent:" + name, path) is { } payload && payload.StartsWith(IsolationPayload, StringComparison.Ordinal)
+            && Isolation.TryParse(payload[IsolationPayload.Length..], out var cached))
+            return cached;
+        return Find(name)?.Isolation ?? StepIsolation.None;
+    }
+
     /// <inheritdoc />
     /// <remarks>Returns null only for an agent that does not exist; an invalid definition throws.</remarks>
     public Agent? Find(string name)
@@ -86,7 +105,8 @@ public sealed class AgentCatalog : IAgentResolver
         if (Ids.IsValidName(name) && File.Exists(path))
         {
             agent = AgentKinds.Build(Definition(name), _workspace);
-            _workspace.Checked.Record("agent:" + name, path);
+            // The isolation rides along, so that 'start' can tell whether a task needs git without parsing the file.
+            _workspace.Checked.Record("agent:" + name, path, IsolationPayload + Isolation.Name(agent.Isolation));
         }
         lock (_lock)
             _agents[name] = agent;

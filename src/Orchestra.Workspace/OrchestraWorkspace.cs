@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Orchestra.Agents;
 using Orchestra.Agents.Llm;
 using Orchestra.Core;
+using Orchestra.Core.Agents;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Policies;
 using Orchestra.Core.Storage;
@@ -172,6 +174,19 @@ public sealed class OrchestraWorkspace
     });
 
     private GitWorkspace? _git;
+
+    /// <summary>
+    /// True when the step will run in a git worktree of its own: its input's <c>isolation</c> when it names one,
+    /// else its agent's <c>isolation:</c>.
+    /// </summary>
+    /// <exception cref="OrchestraException">The agent's file is invalid.</exception>
+    public bool IsIsolated(StepSpec step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (step.Input?[Isolation.InputKey] is JsonValue v && v.TryGetValue<string>(out var text) && Isolation.TryParse(text, out var chosen))
+            return chosen == StepIsolation.Worktree;
+        return Agents.IsolationOf(step.Agent) == StepIsolation.Worktree;
+    }
 
     /// <summary>
     /// Creates an engine over a store with this workspace's agents and settings. Without

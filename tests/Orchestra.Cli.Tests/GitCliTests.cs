@@ -172,6 +172,159 @@ public sealed class GitCliTests : IDisposable
         AssertOneLineError(_cli.Run("start", "writer", "x", "--worktree"), "git is not installed", "install git");
     }
 
+    /// <summary>Nothing was queued and git holds no branch or worktree of Orchestra's.</summary>
+    private void AssertNothingWritten()
+    {
+        Assert.Equal("[]", Ok("status", "--all", "--json").Out.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateDir, "worktrees")) && Directory.EnumerateFileSystemEntries(Path.Combine(_cli.StateDir, "worktrees")).Any());
+        if (Directory.Exists(Path.Combine(_cli.Root, ".git")))
+            Assert.Equal("", GitOk("branch", "--list", "orchestra/*"));
+    }
+
+    [Fact]
+    public void AnAgentIsolatedInYaml_IsCheckedAtStart_WithoutTheFlag()
+    {
+        InitRepository(isolation: "worktree");
+        _cli.WriteFile("notes.txt", "not committed");
+
+        AssertOneLineError(_cli.Run("start", "writer", "x"), "has uncommitted changes (notes.txt)", "commit or stash them first");
+        AssertNothingWritten();
+    }
+
+    [Theory]
+    [InlineData("dirty", "has uncommitted changes (notes.txt)", "commit or stash them first")]
+    [InlineData("branch", "a branch named 'orchestra' already exists", "git branch -m orchestra")]
+    [InlineData("no-git", "git is not installed", "install git")]
+    [InlineData("not-a-repository", "is not in a git repository", "git init")]
+    public void SubmitOfAPlanWithIsolatedTasks_IsRefusedInOneLine_BeforeAnythingIsQueued(string problem, string message, string fix)
+    {
+        _cli.WriteFile("plan.yaml", """
+            tasks:
+              - { id: first, agent: writer, prompt: "version one" }
+              - { id: second, agent: writer, prompt: "version two", depends_on: [first] }
+            """);
+        if (problem == "not-a-repository")
+        {
+            Ok("init");
+            _cli.WriteFile(".orchestra/agents/writer.yaml", "kind: cli\nisolation: worktree\ncommand: [\"true\"]\n");
+        }
+        else
+        {
+            InitRepository(isolation: "worktree");
+        }
+        switch (problem)
+        {
+            case "dirty":
+                _cli.WriteFile("notes.txt", "not committed");
+                break;
+            case "branch":
+                GitOk("branch", "orchestra");
+                break;
+            case "no-git":
+                _cli.Environment["PATH"] = Path.Combine(_cli.Root, "no-bin");
+                break;
+        }
+
+        AssertOneLineError(_cli.Run("submit", "plan.yaml"), message, fix);
+        if (problem == "no-git")
+            _cli.Environment.Remove("PATH");
+        AssertNothingWritten();
+    }
+
+    [Fact]
+    public void APlanWithoutIsolatedTasks_NeedsNoRepository()
+    {
+        Ok("init");
+        _cli.WriteFile("plan.yaml", "tasks:\n  - { id: only, agent: coder, prompt: hi }\n");
+
+        Ok("submit", "plan.yaml");
+    }
+
+    /// <summary>The step's status and error after a run that failed it.</summary>
+    private (string Status, string Error) Failed(string step)
+    {
+        var json = Ok("status", step, "--json").Json();
+        return ((string)json["status"]!, (string?)json["error"] ?? "");
+    }
+
+    [Fact]
+    public void ATreeDirtiedBeforeTheRun_FailsTheIsolatedStep_NamingTheFix_AndCreatesNoBranchOrWorktree()
+    {
+        InitRepository();
+        var step = Ok("start", "writer", "x", "--worktree").Out.Trim();
+        _cli.WriteFile("notes.txt", "not committed");
+
+        Assert.Equal(1, _cli.Run("run", "--until-idle").ExitCode);
+
+        var (status, error) = Failed(step);
+        Assert.Equal("failed", status);
+        Assert.Contains("has uncommitted changes (notes.txt)", error, StringComparison.Ordinal);
+        Assert.Contains("commit or stash them first", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+        Assert.Equal("", GitOk("branch", "--list", "orchestra/*"));
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateDir, "worktrees", RunOf(step), step)));
+        Assert.Equal("not committed", File.ReadAllText(Path.Combine(_cli.Root, "notes.txt")));
+    }
+
+    [Fact]
+    public void GitRemovedBeforeTheRun_FailsTheIsolatedStep_SayingToInstallIt()
+    {
+        InitRepository();
+        var step = Ok("start", "writer", "x", "--worktree").Out.Trim();
+        _cli.Environment["PATH"] = Path.Combine(_cli.Root, "no-bin");
+
+        Assert.Equal(1, _cli.Run("run", "--until-idle").ExitCode);
+
+        _cli.Environment.Remove("PATH");
+        var (status, error) = Failed(step);
+        Assert.Equal("failed", status);
+        Assert.Contains("git is not installed", error, StringComparison.Ordinal);
+        Assert.Contains("install git", error, StringComparison.Ordinal);
+        Assert.Equal("", GitOk("branch", "--list", "orchestra/*"));
+    }
+
+    [Fact]
+    public void ASessionBranchThatIsNotOrchestras_FailsTheStepAtRun_AndIsLeftAsItWas()
+    {
+        InitRepository();
+        _cli.WriteFile("second.txt", "second");
+        GitOk("add", "second.txt");
+        GitOk("commit", "--quiet", "-m", "second");
+        var step = Ok("start", "writer", "x", "--worktree").Out.Trim();
+        var run = RunOf(step);
+        var theirs = GitOk("rev-parse", "HEAD~1");
+        GitOk("branch", $"orchestra/{run}", theirs);
+
+        Assert.Equal(1, _cli.Run("run", "--until-idle").ExitCode);
+
+        var (status, error) = Failed(step);
+        Assert.Equal("failed", status);
+        Assert.Contains($"branch orchestra/{run} already exists", error, StringComparison.Ordinal);
+        Assert.Contains($"git branch -m orchestra/{run}", error, StringComparison.Ordinal);
+        Assert.Equal(theirs, GitOk("rev-parse", $"orchestra/{run}"));
+        Assert.Equal("", GitOk("branch", "--list", $"orchestra/{run}-*"));
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateDir, "worktrees", run, step)));
+    }
+
+    [Fact]
+    public void AStepBranchThatAlreadyExists_FailsTheStepAtRun_AndIsLeftAsItWas()
+    {
+        InitRepository();
+        var step = Ok("start", "writer", "x", "--worktree").Out.Trim();
+        var run = RunOf(step);
+        GitOk("branch", $"orchestra/{run}-{step}");
+        var tip = GitOk("rev-parse", $"orchestra/{run}-{step}");
+
+        Assert.Equal(1, _cli.Run("run", "--until-idle").ExitCode);
+
+        var (status, error) = Failed(step);
+        Assert.Equal("failed", status);
+        Assert.Contains($"branch orchestra/{run}-{step} already exists", error, StringComparison.Ordinal);
+        Assert.Contains($"git branch -D orchestra/{run}-{step}", error, StringComparison.Ordinal);
+        Assert.Equal(tip, GitOk("rev-parse", $"orchestra/{run}-{step}"));
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateDir, "worktrees", run, step)));
+    }
+
     [Fact]
     public void MergeOfAStepWithoutAWorktree_SaysHowToGetOne()
     {

@@ -43,12 +43,13 @@ internal static class StartCommand
             var agent = p.GetValue(Agent)!;
             if (!ctx.Workspace.Agents.Contains(agent))
                 throw new OrchestraException(ctx.Workspace.Agents.UnknownMessage(agent), ErrorKind.NotFound);
-            JsonObject? input = null;
-            if (p.GetValue(Worktree))
+            var worktree = p.GetValue(Worktree);
+            JsonObject? input = worktree ? new JsonObject { [Isolation.InputKey] = Isolation.Name(StepIsolation.Worktree) } : null;
+            if (worktree || ctx.Workspace.Agents.IsolationOf(agent) == StepIsolation.Worktree)
             {
-                // Refused now, not when a worker reaches the task: not a repository, uncommitted changes, a branch in the way.
+                // Refused now, not when a worker reaches the task: git missing, not a repository, uncommitted changes,
+                // a branch in the way.
                 await ctx.Workspace.Git.CheckReadyAsync(ct);
-                input = new JsonObject { [Isolation.InputKey] = Isolation.Name(StepIsolation.Worktree) };
             }
             var after = new List<string>();
             foreach (var id in p.GetValue(After) ?? [])

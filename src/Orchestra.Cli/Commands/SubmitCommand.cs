@@ -17,6 +17,9 @@ internal static class SubmitCommand
         command.SetAction(async (ctx, ct) =>
         {
             var spec = PlanLoader.Load(ctx.Parse.GetValue(File)!, ctx.Workspace);
+            // Refused before anything is queued, as 'start --worktree' is: tasks of isolated agents need git ready.
+            if (spec.Steps.Any(ctx.Workspace.IsIsolated))
+                await ctx.Workspace.Git.CheckReadyAsync(ct);
             var submission = await ctx.Engine.SubmitAsync(spec, ct);
             if (ctx.Parse.GetValue(AsJson))
             {
