@@ -263,15 +263,7 @@ public sealed class CliAgent : Agent
     }
 
     /// <summary>The live process that leads its own process group and was started for this step and attempt, if any.</summary>
-    private static ProcessIdentity? FindProcess(string stepId, int attempt)
-    {
-        var matches = ProcessProbe.FindGroupLeaders(
-        [
-            $"ORCHESTRA_STEP_ID={stepId}",
-            $"ORCHESTRA_ATTEMPT={attempt.ToString(CultureInfo.InvariantCulture)}",
-        ]);
-        return matches.Count == 1 ? matches[0] : null;
-    }
+    private static ProcessIdentity? FindProcess(string stepId, int attempt) => HandleFile.FindProcess(stepId, attempt);
 
     /// <summary>
     /// Waits for the process recorded in the step's handle, as <see cref="Agent.InvokeAsync"/> would have. When it is not
@@ -511,49 +503,13 @@ public sealed class CliAgent : Agent
     /// Writes <see cref="OrchestraPaths.HandleFile"/>: the handle's JSON with the attempt it belongs to. Before the process
     /// starts, its pid and start time are 0.
     /// </summary>
-    private void WriteHandleFile(string stepId, int attempt, CliHandle handle)
-    {
-        var json = new JsonObject
-        {
-            ["attempt"] = attempt,
-            ["pid"] = handle.Pid,
-            ["start"] = handle.Start,
-            ["log"] = handle.Log,
-            ["offset"] = handle.Offset,
-        };
-        var file = Paths.HandleFile(stepId);
-        try
-        {
-            File.WriteAllText(file + ".tmp", json.ToJsonString());
-            File.Move(file + ".tmp", file, overwrite: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The store's record is what counts; the file only narrows the moment a crash could lose the process.
-        }
-    }
+    private void WriteHandleFile(string stepId, int attempt, CliHandle handle) => HandleFile.Write(Paths, stepId, attempt, handle);
 
     /// <summary>
     /// The handle in <see cref="OrchestraPaths.HandleFile"/> when it was written for <paramref name="attempt"/>, else null.
     /// Its pid is 0 when the file was written before the process started.
     /// </summary>
-    private CliHandle? ReadHandleFile(string stepId, int attempt)
-    {
-        if (ReadSmall(Paths.HandleFile(stepId)) is not { } text)
-            return null;
-        try
-        {
-            if (JsonNode.Parse(text) is not JsonObject o || o["attempt"] is not JsonValue a || !a.TryGetValue<int>(out var written) || written != attempt)
-                return null;
-            var log = o["log"] is JsonValue l && l.TryGetValue<string>(out var path) ? path : "";
-            var offset = o["offset"] is JsonValue off && off.TryGetValue<long>(out var value) ? value : 0;
-            return CliHandle.TryParse(text) ?? new CliHandle(0, 0, log, offset);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private CliHandle? ReadHandleFile(string stepId, int attempt) => HandleFile.Read(Paths, stepId, attempt)?.Handle;
 
     private static string ErrorTail(CliHandle handle)
     {

@@ -11,27 +11,57 @@ public sealed partial class CodexAgent
     /// Settles a step whose worker is gone, from its recorded handle (<see cref="CliHandle"/>): a process still running
     /// (same pid and start time) is <see cref="ReconcileStatus.StillRunning"/>; otherwise the attempt's part of the log
     /// decides, as if the exit status were unknown (a completed turn is a success, a failed one a failure, neither a
-    /// transient failure). A turn finished this way does not extend the step's session. Never signals anything.
+    /// transient failure). A turn finished this way does not extend the step's session. When the store has no handle
+    /// (the worker died before recording it), the handle file of the step's current attempt stands in for it: a Codex
+    /// it does not name yet is looked for by its environment, and a handle found is returned. Never signals anything.
     /// </summary>
     public override ValueTask<ReconcileResult> ReconcileAsync(StepRecord step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
         if (step.Handle is null)
-            return ValueTask.FromResult(ReconcileResult.NotApplicable);
+            return ValueTask.FromResult(ReconcileUnrecorded(step));
         if (CliHandle.TryParse(step.Handle) is not { } handle)
             return Finished(AgentResult.Transient($"agent '{Name}': the recorded process handle could not be read"));
         if (!Ids.IsValid(step.Id))
             return Finished(AgentResult.Permanent($"'{step.Id}' is not a valid step id"));
         if (ProcessProbe.IsAlive(handle.Process))
             return ValueTask.FromResult(new ReconcileResult(ReconcileStatus.StillRunning));
-        var transcript = new CodexTranscript(Model(step), Prices);
-        foreach (var line in new LogTail(handle.Log, handle.Offset).ReadLines(final: true))
-            transcript.Read(line, static _ => { });
-        foreach (var line in new LogTail(ErrorLogFile(Paths, step.Id), ErrorOffset(step.Handle)).ReadLines(final: true))
-            transcript.Read(line, static _ => { });
-        return Finished(Map(transcript, exit: null));
+        return Finished(Map(ReadTranscript(step, handle, ErrorOffset(step.Handle), out _), exit: null));
 
         static ValueTask<ReconcileResult> Finished(AgentResult r) => ValueTask.FromResult(new ReconcileResult(ReconcileStatus.Finished, r));
+    }
+
+    /// <summary>
+    /// Reconciles an attempt whose worker died before the store recorded a handle, from the attempt's handle file: not
+    /// applicable when there is none (Codex was never started); a Codex still running, named by the file or found by its
+    /// environment, is handed back to be followed; otherwise the attempt's part of the log decides, and an attempt
+    /// that was announced but never wrote anything is not applicable either (nothing shows it ever ran).
+    /// </summary>
+    private ReconcileResult ReconcileUnrecorded(StepRecord step)
+    {
+        if (!Ids.IsValid(step.Id) || HandleFile.Read(Paths, step.Id, step.Attempt) is not var (handle, errorOffset))
+            return ReconcileResult.NotApplicable;
+        if (handle.Pid <= 1 && HandleFile.FindProcess(step.Id, step.Attempt) is { } process)
+            handle = handle with { Pid = process.Pid, Start = process.StartTime };
+        if (handle.Pid > 1 && ProcessProbe.IsAlive(handle.Process))
+            return new ReconcileResult(ReconcileStatus.StillRunning) { Handle = HandleJson(handle, errorOffset) };
+        var transcript = ReadTranscript(step, handle, errorOffset, out var lines);
+        return handle.Pid <= 1 && lines == 0
+            ? ReconcileResult.NotApplicable
+            : new ReconcileResult(ReconcileStatus.Finished, Map(transcript, exit: null));
+    }
+
+    /// <summary>What the attempt wrote to its logs, read without emitting events; <paramref name="lines"/> counts the lines.</summary>
+    private CodexTranscript ReadTranscript(StepRecord step, CliHandle handle, long errorOffset, out int lines)
+    {
+        var transcript = new CodexTranscript(Model(step), Prices);
+        lines = 0;
+        foreach (var line in new LogTail(handle.Log, handle.Offset).ReadLines(final: true).Concat(new LogTail(ErrorLogFile(Paths, step.Id), errorOffset).ReadLines(final: true)))
+        {
+            transcript.Read(line, static _ => { });
+            lines++;
+        }
+        return transcript;
     }
 
     /// <summary>

@@ -159,6 +159,9 @@ public sealed partial class CodexAgent : Agent
         File.AppendAllText(errorLog, header);
         var offset = new FileInfo(log).Length;
         var errorOffset = new FileInfo(errorLog).Length;
+        // On disk before Codex can start: a worker that dies before the store records the handle leaves enough for the
+        // next one to find this Codex (by its environment, until the pid is written) instead of starting another.
+        HandleFile.Write(Paths, step.Id, context.Attempt, new CliHandle(0, 0, log, offset), errorOffset);
         var launch = ProcessLauncher.Start(new ProcessStartSpec
         {
             Arguments = argv,
@@ -172,6 +175,7 @@ public sealed partial class CodexAgent : Agent
             return LaunchFailure(argv[0], launch);
 
         var handle = new CliHandle(process.Pid, process.StartTime, log, offset);
+        HandleFile.Write(Paths, step.Id, context.Attempt, handle, errorOffset);
         try
         {
             await context.SetHandleAsync(HandleJson(handle, errorOffset), cancellationToken).ConfigureAwait(false);

@@ -378,4 +378,117 @@ public sealed class CodexAgentTests : CodexTestBase
         Assert.Equal(AgentOutcome.TransientFailure, lost.Result!.Outcome);
         Assert.Contains(CodexAgent.LostProcessMessage, lost.Result.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>A FIFO the stand-in blocks on until the test writes a line: it releases the CLI without sleeping.</summary>
+    private string Fifo(string name)
+    {
+        var path = Path.Combine(Root, name);
+        using var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo") { ArgumentList = { path } })!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
+
+    [Fact]
+    public async Task ACodexWhoseHandleTheStoreNeverRecorded_IsFoundThroughItsHandleFile_AndFollowedToItsEnd()
+    {
+        var go = Fifo("go");
+        var options = StandIn(Turn("finished while its worker was gone"), extra: $"read -r _ < '{go}'");
+        var step = NewStep("x");
+        var recording = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var context = new AgentContext(step, new JsonObject(), Root, TimeProvider.System,
+            setHandle: async (h, ct) =>
+            {
+                Track(CliHandle.TryParse(h)!.Process);
+                recording.TrySetResult();
+                // The store never answers: from here on the worker is as good as dead.
+                await Task.Delay(Timeout.Infinite, ct);
+            });
+        using var abandon = new CancellationTokenSource();
+        var abandoned = Codex(options).InvokeAsync(context, abandon.Token).AsTask();
+        await recording.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var restarted = Codex(options);
+
+        var found = await restarted.ReconcileAsync(step);
+
+        Assert.Equal(ReconcileStatus.StillRunning, found.Status);
+        var handle = Assert.IsType<CliHandle>(CliHandle.TryParse(found.Handle));
+        Assert.True(ProcessProbe.IsAlive(handle.Process));
+        Assert.Equal(ReconcileStatus.NotApplicable, (await restarted.ReconcileAsync(step with { Attempt = 2 })).Status);
+        var run = new Run(this, step with { Handle = found.Handle });
+        var resuming = restarted.ResumeAsync(run.Context).AsTask();
+        await File.WriteAllTextAsync(go, "go\n");
+        var result = await resuming.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(AgentOutcome.Succeeded, result.Outcome);
+        Assert.Equal("finished while its worker was gone", result.Output);
+        Assert.True(IsGone(handle.Process));
+
+        await abandon.CancelAsync();
+        Assert.Equal(AgentOutcome.Cancelled, (await abandoned).Outcome);
+    }
+
+    [Fact]
+    public async Task AnAttemptAnnouncedWithoutAPid_IsFoundByTheEnvironmentOfItsCodex_OrSettledFromItsLog()
+    {
+        // What a worker leaves when it dies after announcing the attempt and before writing the pid it started.
+        var step = NewStep("x");
+        Directory.CreateDirectory(Paths.LogsDir);
+        Directory.CreateDirectory(Paths.StepsDir);
+        var log = Paths.LogFile(step.Id);
+        File.WriteAllText(log, "--- an earlier attempt ---\n");
+        var offset = new FileInfo(log).Length;
+        File.WriteAllText(Paths.HandleFile(step.Id), $$"""{"attempt":1,"pid":0,"start":0,"log":"{{log}}","offset":{{offset}},"error_offset":0}""");
+        var agent = Codex(new CodexAgentOptions { UserConfig = false, GracePeriod = TimeSpan.FromSeconds(1) });
+        // Announced, but no process and nothing in the log: nothing shows it ever ran.
+        Assert.Equal(ReconcileStatus.NotApplicable, (await agent.ReconcileAsync(step)).Status);
+        var launch = ProcessLauncher.Start(new ProcessStartSpec
+        {
+            Arguments = ["sleep", "1000"],
+            Environment = new Dictionary<string, string>
+            {
+                ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
+                ["ORCHESTRA_STEP_ID"] = step.Id,
+                ["ORCHESTRA_ATTEMPT"] = "1",
+            },
+            WorkingDirectory = Root,
+            OutputFile = log,
+        });
+        var process = Assert.NotNull(launch.Process);
+        Track(process);
+
+        var found = await agent.ReconcileAsync(step);
+
+        Assert.Equal(ReconcileStatus.StillRunning, found.Status);
+        Assert.Equal(process, CliHandle.TryParse(found.Handle)!.Process);
+        Assert.Equal(offset, CliHandle.TryParse(found.Handle)!.Offset);
+        Assert.Contains("\"error_offset\":0", found.Handle, StringComparison.Ordinal);
+        await agent.TerminateAsync(found.Handle!);
+        File.AppendAllText(log, Turn("finished before the worker came back") + "\n");
+        found = await agent.ReconcileAsync(step);
+        Assert.Equal(ReconcileStatus.Finished, found.Status);
+        Assert.Equal("finished before the worker came back", found.Result!.Output);
+    }
+
+    [Fact]
+    public async Task TheHandleFileNamesTheAttemptAndItsProcess_BeforeTheStoreIsAsked()
+    {
+        var step = NewStep("x");
+        string? onDisk = null;
+        var context = new AgentContext(step, new JsonObject(), Root, TimeProvider.System,
+            setHandle: (h, _) =>
+            {
+                Track(CliHandle.TryParse(h)!.Process);
+                onDisk = File.ReadAllText(Paths.HandleFile(step.Id));
+                return ValueTask.CompletedTask;
+            });
+
+        var result = await Codex(StandIn(Turn("ok"))).InvokeAsync(context);
+
+        Assert.Equal(AgentOutcome.Succeeded, result.Outcome);
+        var file = JsonNode.Parse(onDisk!)!;
+        Assert.Equal(1, (int)file["attempt"]!);
+        Assert.True((int)file["pid"]! > 1);
+        Assert.Equal(Paths.LogFile(step.Id), (string?)file["log"]);
+        Assert.NotNull(file["error_offset"]);
+    }
 }
