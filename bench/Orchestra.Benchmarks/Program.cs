@@ -6,6 +6,7 @@ using Orchestra.Benchmarks;
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- compile --orchestra PATH [--runs N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- llm [--calls N] [--concurrent N] [--tokens N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- git [--files N] [--steps N]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- claude-parallel [--steps N] [--parallel N] [--files N] [--claude PATH]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- graphs [--langgraph] [--rounds N] [--runs N] [--warmup N] [--parallel N] [--synchronous normal|full] [--graphs chain,fanout,loop] [--modes memory,sqlite] [--profile]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- micro [BenchmarkDotNet options]
 var mode = args.Length > 0 ? args[0] : "system";
@@ -17,6 +18,7 @@ return mode switch
     "compile" => CompileBenchmark.Run(rest),
     "llm" => await LlmBenchmark.RunAsync(rest),
     "git" => await GitBenchmark.RunAsync(rest),
+    "claude-parallel" => await ClaudeParallelBenchmark.RunAsync(rest),
     "graphs" => await GraphBenchmark.RunAsync(rest),
     "micro" => RunMicro(rest),
     _ => Usage(),
@@ -32,6 +34,6 @@ static int RunMicro(string[] rest)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|compile|llm|git|graphs|micro [options]");
+    Console.Error.WriteLine("usage: Orchestra.Benchmarks system|cli|compile|llm|git|claude-parallel|graphs|micro [options]");
     return 2;
 }
