@@ -15,6 +15,8 @@ public static class WorkspaceTemplate
             plans/
             worktrees/
             codex/
+            claude/
+            inbox/
             """),
         ("config.yaml", """
             # Orchestra workspace settings. Every key is optional; the values shown are the defaults.
