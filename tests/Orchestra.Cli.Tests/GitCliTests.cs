@@ -154,6 +154,7 @@ public sealed class GitCliTests : IDisposable
     {
         Ok("init");
         AssertOneLineError(_cli.Run("start", "coder", "x", "--worktree"), "is not in a git repository", "git init");
+        AssertNothingWritten();
     }
 
     [Fact]
@@ -162,6 +163,7 @@ public sealed class GitCliTests : IDisposable
         InitRepository();
         GitOk("branch", "orchestra");
         AssertOneLineError(_cli.Run("start", "writer", "x", "--worktree"), "a branch named 'orchestra' already exists", "git branch -m orchestra");
+        AssertNothingWritten();
     }
 
     [Fact]
@@ -170,6 +172,8 @@ public sealed class GitCliTests : IDisposable
         InitRepository();
         _cli.Environment["PATH"] = Path.Combine(_cli.Root, "no-bin");
         AssertOneLineError(_cli.Run("start", "writer", "x", "--worktree"), "git is not installed", "install git");
+        _cli.Environment.Remove("PATH");
+        AssertNothingWritten();
     }
 
     /// <summary>Nothing was queued and git holds no branch or worktree of Orchestra's.</summary>
@@ -304,6 +308,22 @@ public sealed class GitCliTests : IDisposable
         Assert.Equal(theirs, GitOk("rev-parse", $"orchestra/{run}"));
         Assert.Equal("", GitOk("branch", "--list", $"orchestra/{run}-*"));
         Assert.False(Directory.Exists(Path.Combine(_cli.StateDir, "worktrees", run, step)));
+    }
+
+    [Fact]
+    public void ARepositoryGoneBeforeTheRun_FailsTheIsolatedStep_NamingTheFix()
+    {
+        InitRepository();
+        var step = Ok("start", "writer", "x", "--worktree").Out.Trim();
+        Directory.Delete(Path.Combine(_cli.Root, ".git"), recursive: true);
+
+        Assert.Equal(1, _cli.Run("run", "--until-idle").ExitCode);
+
+        var (status, error) = Failed(step);
+        Assert.Equal("failed", status);
+        Assert.Contains("is not in a git repository", error, StringComparison.Ordinal);
+        Assert.Contains("git init", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateDir, "worktrees", RunOf(step), step)));
     }
 
     [Fact]
