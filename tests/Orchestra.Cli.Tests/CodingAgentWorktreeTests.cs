@@ -49,11 +49,14 @@ public sealed class CodingAgentWorktreeTests : IAsyncLifetime
     private string GitOk(params string[] args) => TestGit.Ok(_cli, args);
 
     /// <summary>A repository holding a workspace with one agent (and optionally prices), all committed.</summary>
-    private void InitRepository(string agent, string yaml, string? prices = null)
+    private void InitRepository(string agent, string yaml, string? prices = null) => InitRepository([(agent, yaml)], prices);
+
+    private void InitRepository((string Agent, string Yaml)[] agents, string? prices = null)
     {
         GitOk("init", "--quiet", "--initial-branch=main");
         Ok("init");
-        _cli.WriteFile($".orchestra/agents/{agent}.yaml", yaml);
+        foreach (var (agent, yaml) in agents)
+            _cli.WriteFile($".orchestra/agents/{agent}.yaml", yaml);
         if (prices is not null)
             File.AppendAllText(Path.Combine(_cli.StateDir, "config.yaml"), "prices:\n  " + prices + "\n");
         GitOk("add", "-A");
@@ -115,10 +118,7 @@ public sealed class CodingAgentWorktreeTests : IAsyncLifetime
         Assert.False(Directory.Exists(worktree));
     }
 
-    [ClaudeCliFact]
-    public void ClaudeCode_StartedWithWorktree_WritesInItsWorktree_CommitsOnItsBranch_AndMergesIntoTheSession()
-    {
-        InitRepository("claude", $$"""
+    private string ClaudeYaml() => $$"""
             kind: claude-code
             description: Claude Code against the fake provider
             executable: {{ClaudeCli.Locate()}}
@@ -133,8 +133,30 @@ public sealed class CodingAgentWorktreeTests : IAsyncLifetime
               DISABLE_AUTOUPDATER: "1"
               HOME: {{_home}}
               CLAUDE_CONFIG_DIR: {{Path.Combine(_home, ".claude")}}
-            """);
-        var step = Ok("start", "claude", "Please create the file hello.txt", "--worktree").Out.Trim();
+            """;
+
+    private static async Task<string> CodexYamlAsync(FakeProviderServer server) => $$"""
+            kind: codex
+            description: Codex against the fake provider
+            executable: {{await CodexCli.RequireAsync()}}
+            model: fake-model
+            base_url: {{server.OpenAiBaseUrl}}
+            api_key_env: {{KeyVariable}}
+            env:
+              {{KeyVariable}}: {{Key}}
+            user_config: false
+            idle_timeout: 2m
+            grace_period: 2s
+            config:
+              - model_providers.orchestra.request_max_retries=0
+              - model_providers.orchestra.stream_max_retries=0
+            """;
+
+    private const string CodexPrices = "fake-model: { input: 2.00, output: 8.00, cached_input: 0.50 }";
+
+    /// <summary>Scripts Claude Code's turn for the queued step: a Write of hello.txt into its worktree, then the answer.</summary>
+    private string ScriptClaude(string step)
+    {
         var run = (string)StepJson(step)["run"]!;
         var worktree = Path.Combine(_cli.StateDir, "worktrees", run, step);
         // The worktree's path is known once the step is queued: the model writes there, as Claude Code would.
@@ -142,7 +164,33 @@ public sealed class CodingAgentWorktreeTests : IAsyncLifetime
         {
             ToolCalls = [new FakeToolCall("Write", new JsonObject { ["file_path"] = Path.Combine(worktree, "hello.txt"), ["content"] = "hello from claude\n" }.ToJsonString())],
         });
-        _server.Enqueue(FakeReply.When(new FakeReplyMatch { AfterToolResult = true }) with { Text = "I created hello.txt.", Usage = new FakeUsage(1200, 30) });
+        _server.Enqueue(FakeReply.When(r => r.Protocol == ProviderProtocol.AnthropicMessages && r.LastToolResultText is not null) with { Text = "I created hello.txt.", Usage = new FakeUsage(1200, 30) });
+        return run;
+    }
+
+    /// <summary>Scripts Codex's turn: an apply_patch adding notes/hello.txt (relative to its worktree), then the answer.</summary>
+    private void ScriptCodex()
+    {
+        const string patch = "*** Begin Patch\n*** Add File: notes/hello.txt\n+hello from codex\n*** End Patch\n";
+        _server.Enqueue(FakeReply.When(r => r.Path.EndsWith("/responses", StringComparison.Ordinal) && r.LastToolResultText is null && r.ToolNames.Contains("exec_command")) with
+        {
+            ToolCalls = [new FakeToolCall("exec_command", new JsonObject { ["cmd"] = $"apply_patch <<'EOF'\n{patch}EOF\n" }.ToJsonString())],
+            Usage = new FakeUsage(1000, 20),
+        });
+        _server.Enqueue(FakeReply.When(r => r.Path.EndsWith("/responses", StringComparison.Ordinal) && r.LastToolResultText is not null) with
+        {
+            Text = "Created notes/hello.txt.",
+            Usage = new FakeUsage(1200, 30),
+        });
+    }
+
+    [ClaudeCliFact]
+    public void ClaudeCode_StartedWithWorktree_WritesInItsWorktree_CommitsOnItsBranch_AndMergesIntoTheSession()
+    {
+        InitRepository("claude", ClaudeYaml());
+        var step = Ok("start", "claude", "Please create the file hello.txt", "--worktree").Out.Trim();
+        var run = ScriptClaude(step);
+        var worktree = Path.Combine(_cli.StateDir, "worktrees", run, step);
 
         Ok("run", "--until-idle");
 
@@ -160,33 +208,8 @@ public sealed class CodingAgentWorktreeTests : IAsyncLifetime
     [CodexFact]
     public async Task Codex_StartedWithWorktree_WritesInItsWorktree_CommitsOnItsBranch_AndMergesIntoTheSession()
     {
-        InitRepository("codex", $$"""
-            kind: codex
-            description: Codex against the fake provider
-            executable: {{await CodexCli.RequireAsync()}}
-            model: fake-model
-            base_url: {{_server.OpenAiBaseUrl}}
-            api_key_env: {{KeyVariable}}
-            env:
-              {{KeyVariable}}: {{Key}}
-            user_config: false
-            idle_timeout: 2m
-            grace_period: 2s
-            config:
-              - model_providers.orchestra.request_max_retries=0
-              - model_providers.orchestra.stream_max_retries=0
-            """, prices: "fake-model: { input: 2.00, output: 8.00, cached_input: 0.50 }");
-        const string patch = "*** Begin Patch\n*** Add File: notes/hello.txt\n+hello from codex\n*** End Patch\n";
-        _server.Enqueue(FakeReply.When(r => r.Path.EndsWith("/responses", StringComparison.Ordinal) && r.LastToolResultText is null && r.ToolNames.Contains("exec_command")) with
-        {
-            ToolCalls = [new FakeToolCall("exec_command", new JsonObject { ["cmd"] = $"apply_patch <<'EOF'\n{patch}EOF\n" }.ToJsonString())],
-            Usage = new FakeUsage(1000, 20),
-        });
-        _server.Enqueue(FakeReply.When(r => r.Path.EndsWith("/responses", StringComparison.Ordinal) && r.LastToolResultText is not null) with
-        {
-            Text = "Created notes/hello.txt.",
-            Usage = new FakeUsage(1200, 30),
-        });
+        InitRepository("codex", await CodexYamlAsync(_server), prices: CodexPrices);
+        ScriptCodex();
         var step = Ok("start", "codex", "Create notes/hello.txt saying hello.", "--worktree").Out.Trim();
         var run = (string)StepJson(step)["run"]!;
 
@@ -197,5 +220,36 @@ public sealed class CodingAgentWorktreeTests : IAsyncLifetime
             Assert.Contains(kind, kinds);
         Assert.True(Directory.Exists(Path.Combine(_cli.StateDir, "codex", step)), "the step has its own CODEX_HOME");
         AssertIsolatedWork(step, run, "codex", "notes/hello.txt", "hello from codex\n", "Created notes/hello.txt.");
+    }
+
+    [BothCliFact]
+    public async Task ClaudeCodeAndCodex_RunInParallel_EachInItsOwnWorktree_AndBothMerge()
+    {
+        InitRepository([("claude", ClaudeYaml()), ("codex", await CodexYamlAsync(_server))], prices: CodexPrices);
+        var claude = Ok("start", "claude", "Please create the file hello.txt", "--worktree").Out.Trim();
+        var codex = Ok("start", "codex", "Create notes/hello.txt saying hello.", "--worktree").Out.Trim();
+        var claudeRun = ScriptClaude(claude);
+        var codexRun = (string)StepJson(codex)["run"]!;
+        ScriptCodex();
+
+        Ok("run", "--parallel", "2", "--until-idle");
+
+        // Each step's worktree holds its own file only: neither saw the other's half-finished work.
+        Assert.False(File.Exists(Path.Combine(_cli.StateDir, "worktrees", claudeRun, claude, "notes", "hello.txt")));
+        Assert.False(File.Exists(Path.Combine(_cli.StateDir, "worktrees", codexRun, codex, "hello.txt")));
+        Assert.NotEqual(
+            (string?)Events(claudeRun).First(e => e.Type == "agent" && (string?)e.Data!["kind"] == "process.started").Data!["config_dir"],
+            (string?)Events(codexRun).First(e => e.Type == "agent" && (string?)e.Data!["kind"] == "process.started").Data!["codex_home"]);
+        AssertIsolatedWork(claude, claudeRun, "claude", "hello.txt", "hello from claude\n", "I created hello.txt.");
+        AssertIsolatedWork(codex, codexRun, "codex", "notes/hello.txt", "hello from codex\n", "Created notes/hello.txt.");
+    }
+}
+
+/// <summary>A test that needs both pinned CLIs: skipped, with the way to install them, where either cannot run.</summary>
+public sealed class BothCliFactAttribute : FactAttribute
+{
+    public BothCliFactAttribute()
+    {
+        Skip = ClaudeCli.SkipReason() ?? CodexCli.SkipReason;
     }
 }
