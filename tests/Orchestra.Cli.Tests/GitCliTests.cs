@@ -195,6 +195,21 @@ public sealed class GitCliTests : IDisposable
         AssertNothingWritten();
     }
 
+    [Fact]
+    public void AnAgentIsolatedInYaml_IsCheckedAtStart_WhenTheDefinitionsCacheHoldsAnEntryWithoutItsIsolation()
+    {
+        InitRepository(isolation: "worktree");
+        // A cache written before the isolation was cached with the agent: it must not read as "not isolated".
+        var agent = new FileInfo(Path.Combine(_cli.StateDir, "agents", "writer.yaml"));
+        _cli.WriteFile(".orchestra/cache/checked.tsv", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"agent:writer\t{agent.Length}\t{agent.LastWriteTimeUtc.Ticks}\t\n"));
+        _cli.WriteFile("notes.txt", "not committed");
+
+        AssertOneLineError(_cli.Run("start", "writer", "x"), "has uncommitted changes (notes.txt)");
+        AssertOneLineError(_cli.Run("start", "writer", "x"), "has uncommitted changes (notes.txt)");
+        AssertNothingWritten();
+    }
+
     [Theory]
     [InlineData("dirty", "has uncommitted changes (notes.txt)", "commit or stash them first")]
     [InlineData("branch", "a branch named 'orchestra' already exists", "git branch -m orchestra")]
