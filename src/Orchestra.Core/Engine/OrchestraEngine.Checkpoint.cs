@@ -82,6 +82,9 @@ public sealed partial class OrchestraEngine
         switch (result.Outcome)
         {
             case AgentOutcome.Succeeded:
+                // Approval gates and interactive agents keep the result and wait for a person (OrchestraEngine.Humans.cs).
+                if (await HoldForHumanAsync(tx, step, common, result, ct).ConfigureAwait(false))
+                    break;
                 var done = common with
                 {
                     Status = Transitions.Ensure(step.Id, step.Status, StepStatus.Succeeded),
