@@ -49,7 +49,16 @@ public sealed partial class OrchestraEngine
         int finished = 0, lost = 0;
         foreach (var step in expired)
         {
-            var agent = FindAgent(step.Agent);
+            Agent? agent;
+            try
+            {
+                agent = await FindAgentAsync(step, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OrchestraException)
+            {
+                // The run's graph cannot be resolved here: its step is settled like one of an unknown agent.
+                agent = null;
+            }
             AgentResult? result = null;
             // A detached agent is asked even without a recorded handle: its worker may have died after starting the
             // work and before recording it, and the work must be found rather than started a second time.

@@ -181,7 +181,15 @@ public sealed class Worker : IDisposable
     private async Task<AgentResult> InvokeAsync(Execution x, bool resume)
     {
         var step = x.Step;
-        var agent = _engine.FindAgent(step.Agent);
+        Agent? agent;
+        try
+        {
+            agent = await _engine.FindAgentAsync(step, x.Cancellation.Token).ConfigureAwait(false);
+        }
+        catch (OrchestraException ex)
+        {
+            return AgentResult.Permanent(ex.Message);
+        }
         if (agent is null)
             return AgentResult.Permanent($"unknown agent '{step.Agent}': define it in .orchestra/agents/{step.Agent}.yaml");
         x.Detached = agent.IsDetached;
