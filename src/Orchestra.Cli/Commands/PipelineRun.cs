@@ -80,6 +80,8 @@ internal static class PipelineRun
         var run = (await ctx.Store.GetRunAsync(runId, ct))!;
         var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = runId }, ct);
         WriteSummary(ctx, run, steps);
+        if (steps.Any(s => s.Status == StepStatus.Waiting))
+            WaitView.Hint(ctx.Out, run.Id, await ctx.Engine.ListWaitingAsync(run.Id, ct));
         return run.Status switch
         {
             RunStatus.Completed => ExitCodes.Success,
@@ -99,7 +101,7 @@ internal static class PipelineRun
         ctx.Out.WriteLine($"run {run.Id} {run.Name} {run.Status.ToWire()}{took}; {StepView.Tokens(usage)} tokens, {StepView.Cost(usage)}");
         if (run.Error is not null)
             ctx.Out.WriteLine($"error: {run.Error}");
-        if (!run.Status.IsTerminal())
+        if (!run.Status.IsTerminal() && !steps.Any(s => s.Status == StepStatus.Waiting))
             ctx.Out.WriteLine($"continue it with: orchestra run --until-idle   (see: orchestra status {run.Id})");
     }
 

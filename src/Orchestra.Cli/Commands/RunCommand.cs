@@ -49,6 +49,8 @@ internal static class RunCommand
         await PipelineRun.ResolveOpenRunsAsync(ctx, ct);
         var code = await ExecuteAsync(ctx, untilIdle, ctx.Parse.GetValue(Parallel) ?? ctx.Workspace.Config.Parallel, ctx.Parse.GetValue(Quiet), ct);
         CassetteOptions.Report(ctx, cassette);
+        if (code != 130 && (await ctx.Store.SummarizeAsync(null, ct))[StepStatus.Waiting] > 0)
+            await StatusCommand.WriteWaitingHintsAsync(ctx, ct);
         return code;
     }
 
@@ -94,7 +96,7 @@ internal static class RunCommand
 
         public void OnEvent(RunEvent e)
         {
-            if (e.Type is not (EventTypes.StepStarted or EventTypes.StepFinished or EventTypes.StepRetrying))
+            if (e.Type is not (EventTypes.StepStarted or EventTypes.StepFinished or EventTypes.StepRetrying or EventTypes.StepWaiting))
                 return;
             var d = e.Data;
             var name = d?["name"]?.GetValue<string>() ?? "";
@@ -116,6 +118,17 @@ internal static class RunCommand
                     if (quiet) return;
                     var error = d?["error"]?.GetValue<string>() is { } err ? " — " + StepView.Short(err, 200) : "";
                     Line(StepView.Colour(status), $"{StepView.Icon(status)} {e.StepId} {name} ({agent}) {status.ToWire()}{error}");
+                }
+                else if (e.Type == EventTypes.StepWaiting)
+                {
+                    if (quiet) return;
+                    var asks = d?["kind"]?.GetValue<string>() switch
+                    {
+                        "message" => "waits for your message",
+                        "start" => "waits for approval to start",
+                        _ => "waits for approval of its result",
+                    };
+                    Line("yellow", $"⏸ {e.StepId} {name} ({agent}) {asks}");
                 }
                 else if (!quiet && e.Type == EventTypes.StepStarted)
                 {

@@ -224,11 +224,20 @@ public sealed partial class OrchestraEngine
         if (step.Node is null)
             return false;
         var run = await tx.RunAsync(step.RunId, ct).ConfigureAwait(false);
-        if (run.Kind != RunKinds.Graph || Graphs.FindGraph(run.Name) is not { } graph
-            || !graph.Nodes.TryGetValue(step.Node, out var node) || !(node.Approve || node.Interactive))
+        if (run.Kind != RunKinds.Graph)
+            return false;
+        GraphDefinition? graph;
+        try
         {
+            graph = FindGraph(run);
+        }
+        catch (OrchestraException)
+        {
+            // Recording the success fails the run with the resolver's reason.
             return false;
         }
+        if (graph is null || !graph.Nodes.TryGetValue(step.Node, out var node) || !(node.Approve || node.Interactive))
+            return false;
         var waiting = common with
         {
             Status = Transitions.Ensure(step.Id, step.Status, StepStatus.Waiting),
@@ -346,8 +355,8 @@ public sealed partial class OrchestraEngine
         var run = await tx.RunAsync(step.RunId, ct).ConfigureAwait(false);
         if (run.Kind != RunKinds.Graph || step.Node is null)
             throw new OrchestraException($"Step {stepId} waits for something other than a person: only pipeline and graph steps wait for approvals and messages.", ErrorKind.Conflict);
-        var graph = Graphs.FindGraph(run.Name)
-            ?? throw new OrchestraException($"Run {run.Id} runs graph '{run.Name}', which this process has not loaded: act on it where the graph is registered (for a pipeline, from the folder where 'orchestra run <pipeline.yaml>' started it).", ErrorKind.NotFound);
+        var graph = FindGraph(run)
+            ?? throw new OrchestraException($"Run {run.Id} runs graph '{run.Name}', which this process does not know: register the graph with the engine before acting on the run.", ErrorKind.NotFound);
         if (!graph.Nodes.TryGetValue(step.Node, out var node))
             throw new OrchestraException($"Graph '{run.Name}' has no node '{step.Node}' any more: the pipeline changed since run {run.Id} started; restore the node or cancel the run.", ErrorKind.Conflict);
         var wait = ToWait(run, step);
