@@ -16,6 +16,18 @@ internal static class HumanCommands
 
     private const string Help = "type a message to the agent, /done to finish the conversation, /approve, /reject [why], /quit to detach";
 
+    /// <summary>The commands that fit what waits.</summary>
+    private static string HelpFor(IReadOnlyList<HumanWait> waits)
+    {
+        var parts = new List<string>();
+        if (waits.Any(w => w.Kind == HumanWaitKind.Message))
+            parts.Add("type a message to the agent, /done to finish the conversation");
+        if (waits.Any(w => w.Kind != HumanWaitKind.Message))
+            parts.Add("/approve [comment], /reject [why]");
+        parts.Add("/quit to detach");
+        return string.Join(", ", parts);
+    }
+
     public static Command CreateAttach()
     {
         var command = new Command("attach",
@@ -124,7 +136,7 @@ internal static class HumanCommands
                 return mistakes > 0 ? ExitCodes.Usage : ExitCodes.Success;
             }
             WaitView.Write(ctx.Out, run, waits);
-            ctx.Out.WriteLine(Help);
+            ctx.Out.WriteLine(HelpFor(waits));
             if (terminal)
                 ctx.Out.Write("> ");
             ctx.Out.Flush();

@@ -98,7 +98,10 @@ internal static class PipelineRun
         var usage = steps.Aggregate(default(Usage), (u, s) => u + s.Usage);
         var took = run.StartedAt is { } start ? " in " + Durations.Format((run.FinishedAt ?? now) - start) : "";
         ctx.Out.Write(NodeView.Table(NodeView.Of(steps, now), ctx.UseAnsi, ctx.Width));
-        ctx.Out.WriteLine($"run {run.Id} {run.Name} {run.Status.ToWire()}{took}; {StepView.Tokens(usage)} tokens, {StepView.Cost(usage)}");
+        // 'waiting' is derived (see OrchestraEngine.IsWaitingForHuman): the stored status stays running.
+        var status = !run.Status.IsTerminal() && steps.Any(s => s.Status == StepStatus.Waiting)
+            && !steps.Any(s => s.Status is StepStatus.Ready or StepStatus.Running) ? "waiting" : run.Status.ToWire();
+        ctx.Out.WriteLine($"run {run.Id} {run.Name} {status}{took}; {StepView.Tokens(usage)} tokens, {StepView.Cost(usage)}");
         if (run.Error is not null)
             ctx.Out.WriteLine($"error: {run.Error}");
         if (!run.Status.IsTerminal() && !steps.Any(s => s.Status == StepStatus.Waiting))

@@ -36,6 +36,8 @@ internal static class WaitView
             return;
         foreach (var w in waits)
             output.WriteLine($"⏸ {w.Step.Id} {w.Step.Name} {Asks(w)}");
-        output.WriteLine($"run {runId} waits for a person: continue with 'orchestra attach {runId}' (or 'orchestra approve|reject {runId}')");
+        output.WriteLine(waits.All(w => w.Kind == HumanWaitKind.Message)
+            ? $"run {runId} waits for a person: continue with 'orchestra attach {runId}'"
+            : $"run {runId} waits for a person: continue with 'orchestra attach {runId}' (or 'orchestra approve|reject {runId}')");
     }
 }
