@@ -69,6 +69,8 @@ internal static class StatusCommand
             {
                 var o = StepView.Json(run);
                 o["steps"] = new JsonArray(steps.Select(s => (JsonNode?)StepView.Json(s, now, false)).ToArray());
+                if (run.Kind == RunKinds.Graph)
+                    o["nodes"] = new JsonArray(NodeView.Of(steps, now).Select(n => (JsonNode?)n.Json()).ToArray());
                 Json.Write(ctx.Out, o);
                 return ExitCodes.Success;
             }
@@ -76,6 +78,8 @@ internal static class StatusCommand
             ctx.Console.MarkupLine($"run [bold]{run.Id}[/] {Markup.Escape(run.Name)} ({run.Kind}) [{StepView.Colour(run.Status)}]{run.Status.ToWire()}[/]  tokens {StepView.Tokens(usage)}  cost {StepView.Cost(usage)}");
             if (run.Error is not null)
                 ctx.Console.MarkupLine($"[red]{Markup.Escape(run.Error)}[/]");
+            if (run.Kind == RunKinds.Graph)
+                ctx.Out.Write(NodeView.Table(NodeView.Of(steps, now), ctx.UseAnsi, ctx.Width));
             ctx.WriteTable(steps);
             return ExitCodes.Success;
         }
