@@ -74,6 +74,8 @@ internal static class StatusCommand
                 if (OrchestraEngine.IsWaitingForHuman(run, await ctx.Store.SummarizeAsync(run.Id, ct)))
                     o["waiting_for_person"] = true;
                 o["steps"] = new JsonArray(steps.Select(s => (JsonNode?)StepView.Json(s, now, false)).ToArray());
+                if (run.Kind == RunKinds.Graph)
+                    o["nodes"] = new JsonArray(NodeView.Of(steps, now).Select(n => (JsonNode?)n.Json()).ToArray());
                 Json.Write(ctx.Out, o);
                 return ExitCodes.Success;
             }
@@ -84,6 +86,8 @@ internal static class StatusCommand
             ctx.Console.MarkupLine($"run [bold]{run.Id}[/] {Markup.Escape(run.Name)} ({run.Kind}) [{colour}]{status}[/]  tokens {StepView.Tokens(usage)}  cost {StepView.Cost(usage)}");
             if (run.Error is not null)
                 ctx.Console.MarkupLine($"[red]{Markup.Escape(run.Error)}[/]");
+            if (run.Kind == RunKinds.Graph)
+                ctx.Out.Write(NodeView.Table(NodeView.Of(steps, now), ctx.UseAnsi, ctx.Width));
             ctx.WriteTable(steps);
             if (steps.Any(s => s.Status == StepStatus.Waiting))
                 WaitView.Hint(ctx.Out, run.Id, await ctx.Engine.ListWaitingAsync(run.Id, ct));
