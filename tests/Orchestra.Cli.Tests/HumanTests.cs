@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Orchestra.Cli.Tests;
@@ -18,6 +19,8 @@ public sealed partial class HumanTests : IDisposable
             task: { text: "Help me plan" }
             responses:
               - { match: "shorter", output: "Short plan." }
+              - { match: "slow", attempt: 2, delay: 10m, output: "never" }
+              - { match: "slow", output: "Answered after a crash." }
               - { output: "Reply to: {prompt}" }
           writer:
             kind: scripted
@@ -121,6 +124,35 @@ public sealed partial class HumanTests : IDisposable
         var writer = Ok("logs", StepOf("writer")).Err;
         Assert.Contains("approval.rejected", writer, StringComparison.Ordinal);
         Assert.Contains("approval.granted", writer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Attach_killed_while_the_agent_answers_leaves_the_message_for_the_next_attach()
+    {
+        var run = StartRun();
+        using (var attach = Process.Start(_cli.StartInfoFor("attach", run))!)
+        {
+            var stderr = attach.StandardError.ReadToEndAsync();
+            await attach.StandardInput.WriteLineAsync("slow please");
+            await attach.StandardInput.FlushAsync();
+            // Wait, by reading its output, until the agent works on the message; then the process dies.
+            string? line;
+            while ((line = await attach.StandardOutput.ReadLineAsync()) is not null && !line.Contains("started, attempt 2", StringComparison.Ordinal))
+            {
+            }
+            if (line is null)
+                Assert.Fail($"attach ended before the agent started: {await stderr}");
+            // SIGKILL: no shutdown code runs, the step stays running under a dead worker's lease.
+            attach.Kill(entireProcessTree: true);
+            await attach.WaitForExitAsync();
+        }
+
+        // The next attach answers the recorded message first, then waits for the person again.
+        var again = _cli.RunWithInput("", "attach", run);
+
+        Assert.True(again.ExitCode == 0, again.Err);
+        Assert.Contains("│ Answered after a crash.", again.Out, StringComparison.Ordinal);
+        Assert.Contains($"detached; run {run} still waits", again.Out, StringComparison.Ordinal);
     }
 
     [Fact]
