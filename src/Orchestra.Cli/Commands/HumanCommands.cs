@@ -31,13 +31,18 @@ internal static class HumanCommands
     public static Command CreateAttach()
     {
         var command = new Command("attach",
-            "Take part in a waiting run: shows what waits for you and the agent's last reply, then reads lines from standard input — "
-            + "a message to an interactive agent, /done, /approve, /reject [why], /quit — and runs the run's work after each one "
-            + "until it waits again or ends. End of input detaches; the run keeps waiting.")
+            "Talk to a waiting run: shows what waits and the agent's last reply, reads lines from standard input (a message, "
+            + "/done, /approve, /reject [why], /quit) and runs the work after each until the run waits again. End of input detaches.")
         {
-            Id, Parallel,
+            Id, Parallel, CassetteOptions.Record, CassetteOptions.Replay,
         };
-        command.SetAction((ctx, ct) => AttachAsync(ctx, ct));
+        command.SetAction(async (ctx, ct) =>
+        {
+            var cassette = CassetteOptions.Apply(ctx);
+            var code = await AttachAsync(ctx, ct);
+            CassetteOptions.Report(ctx, cassette);
+            return code;
+        });
         return command;
     }
 
