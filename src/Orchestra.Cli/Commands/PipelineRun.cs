@@ -82,6 +82,8 @@ internal static class PipelineRun
             GraphSource = source,
         }, ct);
         var runId = submission.Run.Id;
+        // Tie the run to the graph just compiled, so an edit of the file while it runs cannot change it half-way.
+        engine.FindGraph(submission.Run);
         ctx.Out.WriteLine($"run {runId} pipeline {pipeline.Name} ({source["path"]})");
         var code = await RunCommand.ExecuteAsync(ctx, untilIdle: true, parallel, quiet, ct, runId);
         CassetteOptions.Report(ctx, cassette);
