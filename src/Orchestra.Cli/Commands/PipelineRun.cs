@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Orchestra.Agents.Llm;
 using Orchestra.Cli.Rendering;
 using Orchestra.Core;
 using Orchestra.Core.Engine;
@@ -40,7 +41,16 @@ internal static class PipelineRun
         }
     }
 
-    public static async Task<int> ExecuteAsync(CliContext ctx, string file, int parallel, bool quiet, CancellationToken ct)
+    public static async Task<int> ExecuteAsync(CliContext ctx, string file, int parallel, bool quiet, CancellationToken ct) =>
+        (await RunAsync(ctx, file, () => ReadInputs(ctx), () => CassetteOptions.Apply(ctx), parallel, quiet, ct)).Code;
+
+    /// <summary>
+    /// Compiles <paramref name="file"/>, builds its initial state from <paramref name="inputs"/>, then (only when both
+    /// succeeded) opens the cassette, submits the run and executes it to its end. Returns the exit code and the run id
+    /// (null when nothing was started).
+    /// </summary>
+    public static async Task<(int Code, string? RunId)> RunAsync(CliContext ctx, string file, Func<IReadOnlyDictionary<string, JsonNode?>> inputs,
+        Func<Cassette?> openCassette, int parallel, bool quiet, CancellationToken ct)
     {
         if (parallel < 1)
             throw new OrchestraException($"--parallel must be at least 1, not {parallel}.");
@@ -55,13 +65,13 @@ internal static class PipelineRun
             // Exactly what 'orchestra compile' prints.
             foreach (var d in ex.Errors.Concat(ex.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning)))
                 ctx.Error.WriteLine(d.ToString());
-            return ExitCodes.Usage;
+            return (ExitCodes.Usage, null);
         }
         foreach (var warning in pipeline.Warnings)
             ctx.Error.WriteLine(warning.ToString());
-        var state = pipeline.CreateInitialState(ReadInputs(ctx));
+        var state = pipeline.CreateInitialState(inputs());
 
-        var cassette = CassetteOptions.Apply(ctx);
+        var cassette = openCassette();
         var engine = ctx.Engine;
         engine.Graphs.Register(pipeline.Graph);
         var submission = await engine.SubmitAsync(new RunSpec
@@ -72,23 +82,25 @@ internal static class PipelineRun
             GraphSource = source,
         }, ct);
         var runId = submission.Run.Id;
+        // Tie the run to the graph just compiled, so an edit of the file while it runs cannot change it half-way.
+        engine.FindGraph(submission.Run);
         ctx.Out.WriteLine($"run {runId} pipeline {pipeline.Name} ({source["path"]})");
         var code = await RunCommand.ExecuteAsync(ctx, untilIdle: true, parallel, quiet, ct, runId);
         CassetteOptions.Report(ctx, cassette);
         if (code == 130)
-            return code;
+            return (code, runId);
         var run = (await ctx.Store.GetRunAsync(runId, ct))!;
         var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = runId }, ct);
         WriteSummary(ctx, run, steps);
         if (steps.Any(s => s.Status == StepStatus.Waiting))
             WaitView.Hint(ctx.Out, run.Id, await ctx.Engine.ListWaitingAsync(run.Id, ct));
-        return run.Status switch
+        return (run.Status switch
         {
             RunStatus.Completed => ExitCodes.Success,
             RunStatus.Failed or RunStatus.Cancelled => ExitCodes.WorkFailed,
             // Left open (paused, waiting for a person): not a failure; 'orchestra run' continues it later.
             _ => ExitCodes.Success,
-        };
+        }, runId);
     }
 
     /// <summary>The run's status, its error, and the per-node table.</summary>

@@ -56,8 +56,9 @@ public sealed partial class OrchestraEngine
             }
             catch (OrchestraException)
             {
-                // The run's graph cannot be resolved here: its step is settled like one of an unknown agent.
-                agent = null;
+                // The run's graph cannot be resolved here (its file changed): leave the step as it is for a process
+                // that can, rather than settle work this one cannot look at.
+                continue;
             }
             AgentResult? result = null;
             // A detached agent is asked even without a recorded handle: its worker may have died after starting the

@@ -44,7 +44,8 @@ public sealed class PipelineCatalog : IAgentResolver
         var full = Path.GetFullPath(path);
         var (text, digest) = Read(path);
         source = new JsonObject { ["kind"] = SourceKind, ["path"] = full, ["sha256"] = digest };
-        return CompileText(full, text, digest);
+        // Messages name the file as it was given, as 'orchestra compile' does.
+        return CompileText(path, full, text, digest);
     }
 
     /// <summary>
@@ -76,7 +77,7 @@ public sealed class PipelineCatalog : IAgentResolver
         }
         try
         {
-            return CompileText(path, text, digest).Graph;
+            return CompileText(path, path, text, digest).Graph;
         }
         catch (PipelineException ex)
         {
@@ -110,12 +111,12 @@ public sealed class PipelineCatalog : IAgentResolver
     /// <inheritdoc />
     public bool Contains(string name) => _agents.ContainsKey(name) || _workspace.Agents.Contains(name);
 
-    private CompiledPipeline CompileText(string fullPath, string text, string digest)
+    private CompiledPipeline CompileText(string path, string fullPath, string text, string digest)
     {
         var key = fullPath + "\0" + digest;
         if (_compiled.TryGetValue(key, out var known))
             return known;
-        var document = PipelineLoader.Read(YamlSource.Parse(fullPath, text), out var warnings);
+        var document = PipelineLoader.Read(YamlSource.Parse(path, text), out var warnings);
         var pipeline = new Compilation(document, new PipelineCompileOptions { Workspace = _workspace }, warnings).Run();
         var resolver = new PipelineAgentResolver(pipeline, _workspace);
         // The latest version compiled answers for its agents' names.
