@@ -156,6 +156,25 @@ public sealed partial class HumanTests : IDisposable
     }
 
     [Fact]
+    public void The_release_notes_example_completes_when_driven_from_a_script()
+    {
+        string? example = null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && example is null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "examples", "release-notes", "pipeline.yaml");
+            example = File.Exists(path) ? path : null;
+        }
+        var run = RunId().Match(Ok("run", example!).Out).Groups[1].Value;
+
+        var r = _cli.RunWithInput("make it shorter\n/done\n/reject add the date\n/approve\n/approve\n", "attach", run);
+
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("│ Release notes, short: faster runs, people in pipelines.", r.Out, StringComparison.Ordinal);
+        Assert.Contains("│ Checked again, with the reviewer's remark applied:", r.Out, StringComparison.Ordinal);
+        Assert.Contains($"run {run} completed", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Reject_fails_a_held_step_and_its_run()
     {
         var run = StartRun();
