@@ -3,6 +3,7 @@ using Orchestra.Core;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Model;
 using Orchestra.Core.Storage;
+using Orchestra.Pipelines;
 using Orchestra.Workspace;
 using Spectre.Console;
 
@@ -18,6 +19,7 @@ internal sealed class CliContext : IAsyncDisposable
     private OrchestraWorkspace? _workspace;
     private IStore? _store;
     private OrchestraEngine? _engine;
+    private PipelineCatalog? _pipelines;
     private OrchestraEngine? _submissionEngine;
     private IAnsiConsole? _console;
 
@@ -83,7 +85,14 @@ internal sealed class CliContext : IAsyncDisposable
         }
     }
 
-    public OrchestraEngine Engine => _engine ??= Workspace.CreateEngine(Store, Time);
+    /// <summary>
+    /// The engine. Pipeline runs are found again from their recorded file in any process, and their inline agents with
+    /// them, through <see cref="Pipelines"/>.
+    /// </summary>
+    public OrchestraEngine Engine => _engine ??= Workspace.CreateEngine(Store, Time, agents: Pipelines, graphResolver: Pipelines.Resolve);
+
+    /// <summary>The pipelines this process compiled or resumed.</summary>
+    public PipelineCatalog Pipelines => _pipelines ??= new PipelineCatalog(Workspace);
 
     /// <summary>Brings in tasks queued in the inbox since the store was opened (for views that stay open).</summary>
     public async Task IntakeAsync(CancellationToken cancellationToken)

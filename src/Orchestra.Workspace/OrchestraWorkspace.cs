@@ -4,6 +4,8 @@ using Orchestra.Agents.Llm;
 using Orchestra.Core;
 using Orchestra.Core.Agents;
 using Orchestra.Core.Engine;
+using Orchestra.Core.Graphs;
+using Orchestra.Core.Model;
 using Orchestra.Core.Policies;
 using Orchestra.Core.Storage;
 using Orchestra.Git;
@@ -193,7 +195,13 @@ public sealed class OrchestraWorkspace
     /// <paramref name="configured"/>, the worker settings of <c>config.yaml</c> (lease, retry, limits) are not
     /// read: enough for commands that only submit or inspect work.
     /// </summary>
-    public OrchestraEngine CreateEngine(IStore store, TimeProvider? time = null, bool configured = true)
+    /// <param name="store">The store.</param>
+    /// <param name="time">The clock; null for the system's.</param>
+    /// <param name="configured">False for an engine that only submits: config.yaml's worker settings are not read.</param>
+    /// <param name="agents">Resolves agent names; null for this workspace's agents.</param>
+    /// <param name="graphResolver">Finds graph runs' definitions from their recorded source (see <see cref="EngineOptions.GraphResolver"/>).</param>
+    public OrchestraEngine CreateEngine(IStore store, TimeProvider? time = null, bool configured = true,
+        IAgentResolver? agents = null, Func<RunRecord, GraphDefinition?>? graphResolver = null)
     {
         var c = configured ? Config : new WorkspaceConfig();
         var options = new EngineOptions
@@ -202,6 +210,7 @@ public sealed class OrchestraWorkspace
             GlobalLimit = c.GlobalLimit,
             WorkDirectory = Root,
             IsWorkerAlive = WorkerIdentity.IsAlive,
+            GraphResolver = graphResolver,
             // Steps that ask for a worktree get one; nothing runs git until such a step does.
             StepWorkspace = configured ? new GitStepWorkspace(Git) : null,
             Retry = new RetryPolicy
@@ -216,7 +225,7 @@ public sealed class OrchestraWorkspace
         OrchestraEngine? engine = null;
         if (ReferenceEquals(store, _defaultStore))
             options = options with { Intake = ct => Inbox.IngestAsync(engine!, ct) };
-        engine = new OrchestraEngine(store, Agents, options, time);
+        engine = new OrchestraEngine(store, agents ?? Agents, options, time);
         return engine;
     }
 }

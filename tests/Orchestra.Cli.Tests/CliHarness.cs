@@ -80,6 +80,9 @@ public sealed class CliHarness : IDisposable
         return psi;
     }
 
+    /// <summary>How the command would be started in the workspace, with every standard stream redirected, for tests that drive it line by line.</summary>
+    public ProcessStartInfo StartInfoFor(params string[] args) => StartInfo(Root, args);
+
     public void WriteFile(string relative, string content)
     {
         var path = Path.Combine(Root, relative);

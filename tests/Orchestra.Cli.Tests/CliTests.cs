@@ -179,10 +179,38 @@ public sealed class CliTests : IDisposable
     public void Demo_RunsTheReleasePlanOffline()
     {
         var dir = Path.Combine(_cli.Root, "demo");
-        var r = Ok("demo", "--dir", dir);
+        var r = Ok("demo", "release-plan", "--dir", dir);
         Assert.Contains("completed", r.Out, StringComparison.Ordinal);
         Assert.Contains("retrying", r.Out, StringComparison.Ordinal);
         Assert.Contains("CHANGELOG", File.ReadAllText(Directory.GetFiles(Path.Combine(dir, ".orchestra", "logs"), "s*.log").Single()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_RunsThePrReviewPipelineOfflineFromItsCassette_WithTheCriticLoopingOnce()
+    {
+        var dir = Path.Combine(_cli.Root, "demo");
+        // No key and no user configuration: everything the LLM agents answer comes from the cassette.
+        _cli.Environment["OPENAI_API_KEY"] = "";
+        _cli.Environment["ORCHESTRA_CONFIG_DIR"] = Path.Combine(_cli.Root, "no-user-config");
+
+        var r = Ok("demo", "--dir", dir);
+
+        Assert.Contains("pr-review completed", r.Out, StringComparison.Ordinal);
+        Assert.Contains("replayed 8 of 8 provider exchange(s)", r.Err, StringComparison.Ordinal);
+        var review = File.ReadAllText(Path.Combine(dir, "review.md"));
+        Assert.Contains("SQL injection", review, StringComparison.Ordinal);
+        Assert.Contains(review.Trim(), r.Out, StringComparison.Ordinal);
+        var runId = r.Out.Split('\n').First(l => l.StartsWith("run r", StringComparison.Ordinal)).Split(' ')[1];
+        var nodes = RunIn(dir, "status", runId, "--json").Json()["nodes"]!.AsArray()
+            .ToDictionary(n => n!["node"]!.GetValue<string>(), n => n!["activations"]!.GetValue<int>());
+        Assert.Equal(new Dictionary<string, int> { ["diff"] = 1, ["security"] = 2, ["architecture"] = 2, ["critic"] = 2, ["synthesizer"] = 1 }, nodes);
+    }
+
+    private CliResult RunIn(string dir, params string[] args)
+    {
+        var r = _cli.RunIn(dir, null, args);
+        Assert.True(r.ExitCode == 0, $"orchestra {string.Join(' ', args)} exited {r.ExitCode}: {r.Err}{r.Out}");
+        return r;
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Orchestra.Pipelines.Tests;
 
 public class ExampleTests
 {
-    public static TheoryData<string> Examples => new() { "examples/pr-review/pipeline.yaml", "examples/code-review/pipeline.yaml" };
+    public static TheoryData<string> Examples => new() { "examples/pr-review/pipeline.yaml", "examples/code-review/pipeline.yaml", "examples/release-notes/pipeline.yaml" };
 
     private static readonly string SchemaPath = RepoFiles.Path("schemas/pipeline.schema.json");
 

@@ -89,7 +89,7 @@ internal static class CompileCommand
             var settings = new List<string>();
             if (n.MaxAttempts > 1) settings.Add(string.Create(CultureInfo.InvariantCulture, $"attempts {n.MaxAttempts}"));
             if (n.Timeout is { } t) settings.Add($"timeout {Durations.Format(t)}");
-            if (n.Approve) settings.Add("approve");
+            if (n.Approve) settings.Add(n.OnReject == Core.Graphs.RejectAction.Revise ? "approve (revise on reject)" : "approve");
             if (n.Agent.Mode == Pipelines.Model.AgentMode.Interactive) settings.Add("interactive");
             sb.Append(("  " + n.Name.PadRight(width) + "  " + agents[i].PadRight(agentWidth) + "  " + string.Join(", ", settings)).TrimEnd()).AppendLine();
         }
@@ -194,6 +194,7 @@ internal static class CompileCommand
             ["max_attempts"] = n.MaxAttempts,
             ["timeout"] = n.Timeout is { } t ? Durations.Format(t) : null,
             ["approve"] = n.Approve,
+            ["on_reject"] = n.OnReject == Core.Graphs.RejectAction.Revise ? "revise" : "fail",
             ["location"] = n.Location,
         };
         if (prompts)

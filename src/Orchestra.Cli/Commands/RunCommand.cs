@@ -18,11 +18,18 @@ internal static class RunCommand
 
     public static Command CreateRun()
     {
-        var command = new Command("run", "Execute ready work with live progress, then exit when nothing is left to do. Exit code 1 if a step failed.")
+        var command = new Command("run", "Execute ready work with live progress, then exit when nothing is left to do; or, given a pipeline file, run that pipeline to its end. Exit code 1 if a step (or the pipeline) failed.")
         {
+            PipelineRun.File, PipelineRun.Inputs, PipelineRun.InputFile,
             Parallel, UntilIdle, Quiet, CassetteOptions.Record, CassetteOptions.Replay,
         };
-        command.SetAction((ctx, ct) => ExecuteAsync(ctx, untilIdle: true, ct));
+        command.SetAction((ctx, ct) =>
+        {
+            if (ctx.Parse.GetValue(PipelineRun.File) is { } file)
+                return PipelineRun.ExecuteAsync(ctx, file, ctx.Parse.GetValue(Parallel) ?? ctx.Workspace.Config.Parallel, ctx.Parse.GetValue(Quiet), ct);
+            PipelineRun.RefuseInputsWithoutFile(ctx);
+            return ExecuteAsync(ctx, untilIdle: true, ct);
+        });
         return command;
     }
 
@@ -39,13 +46,22 @@ internal static class RunCommand
     private static async Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, CancellationToken ct)
     {
         var cassette = CassetteOptions.Apply(ctx);
+        await PipelineRun.ResolveOpenRunsAsync(ctx, ct);
         var code = await ExecuteAsync(ctx, untilIdle, ctx.Parse.GetValue(Parallel) ?? ctx.Workspace.Config.Parallel, ctx.Parse.GetValue(Quiet), ct);
         CassetteOptions.Report(ctx, cassette);
+        if (code != 130 && (await ctx.Store.SummarizeAsync(null, ct))[StepStatus.Waiting] > 0)
+            await StatusCommand.WriteWaitingHintsAsync(ctx, ct);
         return code;
     }
 
     /// <summary>Runs a worker in this process with progress lines; exit code 1 when a step failed.</summary>
-    public static async Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, int parallel, bool quiet, CancellationToken ct)
+    /// <param name="ctx">The command's context.</param>
+    /// <param name="untilIdle">Exit once nothing is left to do.</param>
+    /// <param name="parallel">Steps at once.</param>
+    /// <param name="quiet">Only the summary.</param>
+    /// <param name="ct">Stops the worker.</param>
+    /// <param name="runId">Execute only this run's steps, until it ends; null for any work.</param>
+    public static async Task<int> ExecuteAsync(CliContext ctx, bool untilIdle, int parallel, bool quiet, CancellationToken ct, string? runId = null)
     {
         if (parallel < 1)
             throw new OrchestraException($"--parallel must be at least 1, not {parallel}.");
@@ -58,6 +74,7 @@ internal static class RunCommand
             UntilIdle = untilIdle,
             PollInterval = ctx.Workspace.Config.PollInterval,
             WorkerId = WorkerIdentity.ForCurrentProcess(),
+            RunId = runId,
         });
         DebugLog.Write(ctx, $"worker {worker.Id} parallel={parallel} until_idle={untilIdle}");
         var started = engine.Time.GetTimestamp();
@@ -79,7 +96,7 @@ internal static class RunCommand
 
         public void OnEvent(RunEvent e)
         {
-            if (e.Type is not (EventTypes.StepStarted or EventTypes.StepFinished or EventTypes.StepRetrying))
+            if (e.Type is not (EventTypes.StepStarted or EventTypes.StepFinished or EventTypes.StepRetrying or EventTypes.StepWaiting))
                 return;
             var d = e.Data;
             var name = d?["name"]?.GetValue<string>() ?? "";
@@ -101,6 +118,17 @@ internal static class RunCommand
                     if (quiet) return;
                     var error = d?["error"]?.GetValue<string>() is { } err ? " — " + StepView.Short(err, 200) : "";
                     Line(StepView.Colour(status), $"{StepView.Icon(status)} {e.StepId} {name} ({agent}) {status.ToWire()}{error}");
+                }
+                else if (e.Type == EventTypes.StepWaiting)
+                {
+                    if (quiet) return;
+                    var asks = d?["kind"]?.GetValue<string>() switch
+                    {
+                        "message" => "waits for your message",
+                        "start" => "waits for approval to start",
+                        _ => "waits for approval of its result",
+                    };
+                    Line("yellow", $"⏸ {e.StepId} {name} ({agent}) {asks}");
                 }
                 else if (!quiet && e.Type == EventTypes.StepStarted)
                 {

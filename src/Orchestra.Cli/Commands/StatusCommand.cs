@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Orchestra.Cli.Rendering;
 using Orchestra.Core;
+using Orchestra.Core.Engine;
 using Orchestra.Core.Model;
 using Orchestra.Core.Storage;
 using Spectre.Console;
@@ -15,7 +16,7 @@ internal static class StatusCommand
     private static readonly Option<bool> AsJson = new("--json") { Description = "Machine-readable output (see docs/cli-json.md)." };
     private static readonly Option<bool> All = new("--all", "-a") { Description = "Every step, not only the latest 50." };
     private static readonly Option<string> Interval = new("--interval") { Description = "How often to refresh.", DefaultValueFactory = _ => "1s" };
-    private static readonly Option<bool> UntilIdle = new("--until-idle") { Description = "Exit once no step is pending, ready, running or waiting." };
+    private static readonly Option<bool> UntilIdle = new("--until-idle") { Description = "Exit once no step is pending, ready or running (steps waiting for a person wait for 'orchestra attach')." };
 
     private const int DefaultLimit = 50;
 
@@ -53,6 +54,8 @@ internal static class StatusCommand
             var parts = summary.Counts.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key.ToWire()}");
             var shown = total > steps.Count ? $" (showing the latest {steps.Count}; --all for every one)" : "";
             ctx.Out.WriteLine($"{total} {(total == 1 ? "step" : "steps")}: {string.Join(", ", parts)}{shown}");
+            if (summary[StepStatus.Waiting] > 0)
+                await WriteWaitingHintsAsync(ctx, ct);
             return ExitCodes.Success;
         });
         return command;
@@ -68,15 +71,26 @@ internal static class StatusCommand
             if (json)
             {
                 var o = StepView.Json(run);
+                if (OrchestraEngine.IsWaitingForHuman(run, await ctx.Store.SummarizeAsync(run.Id, ct)))
+                    o["waiting_for_person"] = true;
                 o["steps"] = new JsonArray(steps.Select(s => (JsonNode?)StepView.Json(s, now, false)).ToArray());
+                if (run.Kind == RunKinds.Graph)
+                    o["nodes"] = new JsonArray(NodeView.Of(steps, now).Select(n => (JsonNode?)n.Json()).ToArray());
                 Json.Write(ctx.Out, o);
                 return ExitCodes.Success;
             }
             var usage = steps.Aggregate(default(Usage), (u, s) => u + s.Usage);
-            ctx.Console.MarkupLine($"run [bold]{run.Id}[/] {Markup.Escape(run.Name)} ({run.Kind}) [{StepView.Colour(run.Status)}]{run.Status.ToWire()}[/]  tokens {StepView.Tokens(usage)}  cost {StepView.Cost(usage)}");
+            // 'waiting' is derived: the stored status stays running while only people can move the run on.
+            var waiting = OrchestraEngine.IsWaitingForHuman(run, await ctx.Store.SummarizeAsync(run.Id, ct));
+            var (status, colour) = waiting ? ("waiting", "yellow") : (run.Status.ToWire(), StepView.Colour(run.Status));
+            ctx.Console.MarkupLine($"run [bold]{run.Id}[/] {Markup.Escape(run.Name)} ({run.Kind}) [{colour}]{status}[/]  tokens {StepView.Tokens(usage)}  cost {StepView.Cost(usage)}");
             if (run.Error is not null)
                 ctx.Console.MarkupLine($"[red]{Markup.Escape(run.Error)}[/]");
+            if (run.Kind == RunKinds.Graph)
+                ctx.Out.Write(NodeView.Table(NodeView.Of(steps, now), ctx.UseAnsi, ctx.Width));
             ctx.WriteTable(steps);
+            if (steps.Any(s => s.Status == StepStatus.Waiting))
+                WaitView.Hint(ctx.Out, run.Id, await ctx.Engine.ListWaitingAsync(run.Id, ct));
             return ExitCodes.Success;
         }
         var step = (await ctx.Store.GetStepAsync(id, ct))!;
@@ -152,9 +166,18 @@ internal static class StatusCommand
         return command;
     }
 
+    /// <summary>Under the table of every step: which runs wait for a person and how to continue them.</summary>
+    public static async Task WriteWaitingHintsAsync(CliContext ctx, CancellationToken ct)
+    {
+        var waiting = await ctx.Store.ListStepsAsync(new StepQuery { Statuses = [StepStatus.Waiting] }, ct);
+        foreach (var runId in waiting.Select(s => s.RunId).Distinct())
+            WaitView.Hint(ctx.Out, runId, await ctx.Engine.ListWaitingAsync(runId, ct));
+    }
+
     private static async Task<bool> IsIdleAsync(CliContext ctx, CancellationToken ct)
     {
         var s = await ctx.Store.SummarizeAsync(null, ct);
-        return s[StepStatus.Pending] + s[StepStatus.Ready] + s[StepStatus.Running] + s[StepStatus.Waiting] == 0;
+        // Steps waiting for a person do not keep the view open: nothing changes until someone attaches.
+        return s[StepStatus.Pending] + s[StepStatus.Ready] + s[StepStatus.Running] == 0;
     }
 }

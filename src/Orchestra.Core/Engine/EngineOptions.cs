@@ -1,3 +1,5 @@
+using Orchestra.Core.Graphs;
+using Orchestra.Core.Model;
 using Orchestra.Core.Policies;
 
 namespace Orchestra.Core.Engine;
@@ -39,4 +41,16 @@ public sealed record EngineOptions
     /// Null: nothing is accepted outside the store.
     /// </summary>
     public Func<CancellationToken, ValueTask<int>>? Intake { get; init; }
+
+    /// <summary>
+    /// Finds the definition of a graph run from what the run recorded, for example by compiling again the pipeline file
+    /// named in <c>RunRecord.Graph["source"]</c> (see <see cref="RunSpec.GraphSource"/>), so that any process, not only
+    /// the one that started the run, can continue it. Asked before <see cref="OrchestraEngine.Graphs"/>; null falls back
+    /// to the catalog by the run's name. Called at most once per run in a process: the answer is cached. It may throw
+    /// <see cref="OrchestraException"/> to say why the graph cannot be had (its file changed since the run started); the
+    /// run then fails with that message rather than going on with a different graph. Resolving may also make the graph's
+    /// own agents known to the engine's agent resolver (a pipeline's inline agents).
+    /// <value>The default value is null: only graphs registered in the catalog run.</value>
+    /// </summary>
+    public Func<RunRecord, GraphDefinition?>? GraphResolver { get; init; }
 }

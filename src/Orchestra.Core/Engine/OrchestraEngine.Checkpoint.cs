@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Orchestra.Core.Agents;
+using Orchestra.Core.Graphs;
 using Orchestra.Core.Model;
 using Orchestra.Core.State;
 
@@ -82,6 +83,9 @@ public sealed partial class OrchestraEngine
         switch (result.Outcome)
         {
             case AgentOutcome.Succeeded:
+                // Approval gates and interactive agents keep the result and wait for a person (OrchestraEngine.Humans.cs).
+                if (await HoldForHumanAsync(tx, step, common, result, ct).ConfigureAwait(false))
+                    break;
                 var done = common with
                 {
                     Status = Transitions.Ensure(step.Id, step.Status, StepStatus.Succeeded),
@@ -178,7 +182,16 @@ public sealed partial class OrchestraEngine
     private async ValueTask OnSucceededAsync(Tx tx, StepRecord step, AgentResult result, CancellationToken ct)
     {
         var run = await tx.RunAsync(step.RunId, ct).ConfigureAwait(false);
-        var graph = run.Kind == RunKinds.Graph ? Graphs.FindGraph(run.Name) : null;
+        GraphDefinition? graph = null;
+        string? unresolved = null;
+        try
+        {
+            graph = run.Kind == RunKinds.Graph ? FindGraph(run) : null;
+        }
+        catch (OrchestraException ex)
+        {
+            unresolved = ex.Message;
+        }
         if (result.Session is { } session)
             await SaveSessionAsync(tx, step, session, ct).ConfigureAwait(false);
         if (result.StateDelta is { Count: > 0 } delta)
@@ -208,7 +221,7 @@ public sealed partial class OrchestraEngine
         {
             if (graph is null)
             {
-                await FailRunAsync(tx, run, $"graph '{run.Name}' is not registered in this process", ct).ConfigureAwait(false);
+                await FailRunAsync(tx, run, unresolved ?? $"graph '{run.Name}' is not registered in this process", ct).ConfigureAwait(false);
                 return;
             }
             await FireEdgesAsync(tx, run, graph, step.Node, result, ct).ConfigureAwait(false);

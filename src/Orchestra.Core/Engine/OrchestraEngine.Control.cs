@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Orchestra.Core.Agents;
 using Orchestra.Core.Model;
 
 namespace Orchestra.Core.Engine;
@@ -48,7 +49,17 @@ public sealed partial class OrchestraEngine
 
         foreach (var s in cancelled.Where(s => s.Status == StepStatus.Running && s.Handle is not null))
         {
-            if (FindAgent(s.Agent) is { } agent)
+            Agent? agent;
+            try
+            {
+                agent = await FindAgentAsync(s, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OrchestraException)
+            {
+                // The run's graph cannot be resolved (its file changed): its agent is unknown here.
+                agent = null;
+            }
+            if (agent is not null)
                 await agent.TerminateAsync(s.Handle!, cancellationToken).ConfigureAwait(false);
         }
         return cancelled;

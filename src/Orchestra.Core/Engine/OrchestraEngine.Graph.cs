@@ -21,6 +21,8 @@ public sealed partial class OrchestraEngine
             outputs[fromNode] = result.Data?.DeepClone() ?? JsonValue.Create(result.Output ?? "");
         var context = new GraphContext(run.State, outputs, fromNode == GraphDefinition.Start ? null : fromNode, result?.Route);
         var targets = new List<string>();
+        // Targets of edges with 'approve': their steps are created waiting for a person.
+        var held = new List<bool>();
         string? failure = null;
 
         foreach (var edge in graph.Outgoing.GetValueOrDefault(fromNode) ?? [])
@@ -39,6 +41,7 @@ public sealed partial class OrchestraEngine
                 if (edge.Fallback is { } fallback)
                 {
                     targets.Add(fallback);
+                    held.Add(false);
                     continue;
                 }
                 failure = $"the loop {string.Join("+", edge.From)} → {string.Join("+", edge.To)} exceeded max_loops {max}";
@@ -46,6 +49,7 @@ public sealed partial class OrchestraEngine
             }
             fired[edge.Id] = count;
             targets.AddRange(edge.To);
+            held.AddRange(edge.To.Select(_ => edge.Approve));
         }
 
         run = run with { Graph = book };
@@ -56,8 +60,11 @@ public sealed partial class OrchestraEngine
             return;
         }
 
-        foreach (var target in targets.Where(t => t != GraphDefinition.End))
+        for (var i = 0; i < targets.Count; i++)
         {
+            var target = targets[i];
+            if (target == GraphDefinition.End)
+                continue;
             var node = graph.Nodes[target];
             string prompt;
             try
@@ -69,15 +76,17 @@ public sealed partial class OrchestraEngine
                 await FailRunAsync(tx, run, $"the prompt of node '{target}' could not be built: {ex.Message}", ct).ConfigureAwait(false);
                 return;
             }
+            var stepId = Ids.NewStepId(Time);
             var step = new StepRecord
             {
-                Id = Ids.NewStepId(Time),
+                Id = stepId,
                 RunId = run.Id,
                 Name = target,
                 Node = target,
                 Agent = graph.AgentFor(node),
                 Prompt = prompt,
-                Status = StepStatus.Ready,
+                Input = HumanInput(node, stepId),
+                Status = held[i] ? StepStatus.Waiting : StepStatus.Ready,
                 Priority = node.Priority,
                 MaxAttempts = node.MaxAttempts,
                 Timeout = node.Timeout,
@@ -85,7 +94,9 @@ public sealed partial class OrchestraEngine
                 CreatedAt = tx.Now,
             };
             step = await tx.Store.InsertStepAsync(step, ct).ConfigureAwait(false);
-            await tx.AppendAsync(EventTypes.StepCreated, run.Id, step.Id, new JsonObject { ["name"] = target, ["agent"] = step.Agent, ["status"] = "ready", ["from"] = fromNode }, ct).ConfigureAwait(false);
+            await tx.AppendAsync(EventTypes.StepCreated, run.Id, step.Id, new JsonObject { ["name"] = target, ["agent"] = step.Agent, ["status"] = step.Status.ToWire(), ["from"] = fromNode }, ct).ConfigureAwait(false);
+            if (held[i])
+                await HoldForEdgeApprovalAsync(tx, step, ct).ConfigureAwait(false);
         }
     }
 

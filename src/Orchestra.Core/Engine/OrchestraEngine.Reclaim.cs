@@ -49,7 +49,17 @@ public sealed partial class OrchestraEngine
         int finished = 0, lost = 0;
         foreach (var step in expired)
         {
-            var agent = FindAgent(step.Agent);
+            Agent? agent;
+            try
+            {
+                agent = await FindAgentAsync(step, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OrchestraException)
+            {
+                // The run's graph cannot be resolved here (its file changed): leave the step as it is for a process
+                // that can, rather than settle work this one cannot look at.
+                continue;
+            }
             AgentResult? result = null;
             // A detached agent is asked even without a recorded handle: its worker may have died after starting the
             // work and before recording it, and the work must be found rather than started a second time.

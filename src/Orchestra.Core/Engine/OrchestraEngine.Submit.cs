@@ -56,6 +56,7 @@ public sealed partial class OrchestraEngine
                 Kind = spec.Kind,
                 Name = spec.Name,
                 State = spec.State?.DeepClone() as JsonObject ?? [],
+                Graph = spec.GraphSource is { } source ? new JsonObject { [GraphSourceKey] = source.DeepClone() } : [],
                 MaxParallel = spec.MaxParallel,
                 OnDependencyFailure = spec.OnDependencyFailure,
                 CreatedAt = tx.Now,

@@ -65,6 +65,13 @@ public sealed record RunSpec
     /// <summary>Most steps of this run that may run at once.</summary>
     public int? MaxParallel { get; init; }
 
+    /// <summary>
+    /// Where a graph run's definition comes from (for a pipeline: its absolute path and the SHA-256 of the file), kept
+    /// in <c>RunRecord.Graph["source"]</c> for <see cref="EngineOptions.GraphResolver"/> in later processes; null for
+    /// graphs registered in code.
+    /// </summary>
+    public JsonObject? GraphSource { get; init; }
+
     /// <summary>Default policy for dependants of a failed step. <value>The default value is <see cref="DependencyFailurePolicy.Fail"/>.</value></summary>
     public DependencyFailurePolicy OnDependencyFailure { get; init; }
 }

@@ -133,10 +133,12 @@ public sealed class Worker : IDisposable
             return false;
         if (_options.RunId is { } runId)
         {
-            // A worker for one run is done when the run is: finished, paused for a user, or out of open steps.
+            // A worker for one run is done when the run is: finished, paused for a user, out of open steps, or
+            // waiting for a person with nothing else to run.
             var run = await _engine.Store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
             return run is null || run.Status.IsTerminal() || run.Status == RunStatus.Paused
-                || !await _engine.Store.HasOpenStepsAsync(runId, cancellationToken).ConfigureAwait(false);
+                || !await _engine.Store.HasOpenStepsAsync(runId, cancellationToken).ConfigureAwait(false)
+                || OrchestraEngine.IsWaitingForHuman(run, await _engine.Store.SummarizeAsync(runId, cancellationToken).ConfigureAwait(false));
         }
         // Idle: nothing anyone is running, nothing claimable now and nothing waiting out a backoff. Ready steps
         // of paused runs do not count: they wait for a user, not for this worker.
@@ -179,7 +181,15 @@ public sealed class Worker : IDisposable
     private async Task<AgentResult> InvokeAsync(Execution x, bool resume)
     {
         var step = x.Step;
-        var agent = _engine.FindAgent(step.Agent);
+        Agent? agent;
+        try
+        {
+            agent = await _engine.FindAgentAsync(step, x.Cancellation.Token).ConfigureAwait(false);
+        }
+        catch (OrchestraException ex)
+        {
+            return AgentResult.Permanent(ex.Message);
+        }
         if (agent is null)
             return AgentResult.Permanent($"unknown agent '{step.Agent}': define it in .orchestra/agents/{step.Agent}.yaml");
         x.Detached = agent.IsDetached;

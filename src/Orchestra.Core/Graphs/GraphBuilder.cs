@@ -42,14 +42,15 @@ public sealed class GraphBuilder
     /// <summary>Adds an edge from one node to one or more targets (a fan-out).</summary>
     public GraphBuilder AddEdge(string from, params string[] to) => AddEdge([from], to);
 
-    /// <summary>Adds an edge with every option.</summary>
+    /// <summary>Adds an edge with every option; <paramref name="approve"/> holds its targets until a person approves.</summary>
     public GraphBuilder AddEdge(
         IReadOnlyList<string> from,
         IReadOnlyList<string> to,
         Func<GraphContext, bool>? condition = null,
         JoinMode join = JoinMode.All,
         int? maxLoops = null,
-        string? fallback = null)
+        string? fallback = null,
+        bool approve = false)
     {
         _edges.Add(new GraphEdge
         {
@@ -60,6 +61,7 @@ public sealed class GraphBuilder
             Join = join,
             MaxLoops = maxLoops,
             Fallback = fallback,
+            Approve = approve,
         });
         return this;
     }

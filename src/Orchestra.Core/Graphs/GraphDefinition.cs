@@ -61,6 +61,31 @@ public sealed record GraphNode
 
     /// <summary>Scheduling priority.</summary>
     public int Priority { get; init; }
+
+    /// <summary>
+    /// A person approves the node's result before its edges fire: the step waits with its result kept
+    /// (see <see cref="Engine.OrchestraEngine.ApproveAsync"/>). <value>The default value is false.</value>
+    /// </summary>
+    public bool Approve { get; init; }
+
+    /// <summary>What rejecting the node's result does. <value>The default value is <see cref="RejectAction.Fail"/>.</value></summary>
+    public RejectAction OnReject { get; init; }
+
+    /// <summary>
+    /// The node's agent talks with a person: after each reply the step waits for a message, and the agent continues
+    /// the same session with it until the person says it is done (see <see cref="Engine.OrchestraEngine.PostHumanMessageAsync"/>).
+    /// <value>The default value is false.</value>
+    /// </summary>
+    public bool Interactive { get; init; }
+}
+
+/// <summary>What rejecting a node's result does.</summary>
+public enum RejectAction
+{
+    /// <summary>The step fails with the reason as its error (the default).</summary>
+    Fail,
+    /// <summary>The node runs again with the reason as feedback, and waits for approval again.</summary>
+    Revise,
 }
 
 /// <summary>An edge: when its sources complete (and its condition holds) it activates its targets.</summary>
@@ -86,6 +111,12 @@ public sealed record GraphEdge
 
     /// <summary>Where to go instead once <see cref="MaxLoops"/> is spent; without it the run fails naming the loop.</summary>
     public string? Fallback { get; init; }
+
+    /// <summary>
+    /// A person approves before the targets start: each target's step is created waiting and becomes ready once
+    /// approved. <value>The default value is false.</value>
+    /// </summary>
+    public bool Approve { get; init; }
 }
 
 /// <summary>A graph defined in C#: nodes, edges and the reducers of its state keys.</summary>

@@ -19,6 +19,16 @@ public static class EventTypes
     public const string StepRetrying = "step.retrying";
     /// <summary>A step reached a terminal status.</summary>
     public const string StepFinished = "step.finished";
+    /// <summary>A step waits for a person: an approval, or the next message to an interactive agent.</summary>
+    public const string StepWaiting = "step.waiting";
+    /// <summary>A person sent a message to an interactive agent.</summary>
+    public const string HumanMessage = "human.message";
+    /// <summary>A person finished a conversation with an interactive agent; its last reply is the step's output.</summary>
+    public const string HumanDone = "human.done";
+    /// <summary>A person approved a step's result, or the start of a step held by an edge.</summary>
+    public const string ApprovalGranted = "approval.granted";
+    /// <summary>A person rejected a step's result, or the start of a step held by an edge.</summary>
+    public const string ApprovalRejected = "approval.rejected";
     /// <summary>What an isolated step left in its own directory, recorded with its result (for git: repository → commit).</summary>
     public const string StepSnapshot = "step.snapshot";
     /// <summary>The state document changed.</summary>

@@ -2,6 +2,7 @@ using Orchestra.Core;
 using Orchestra.Core.Graphs;
 using Orchestra.Core.State;
 using Orchestra.Pipelines.Conditions;
+using Orchestra.Pipelines.Model;
 using Orchestra.Pipelines.Prompts;
 
 namespace Orchestra.Pipelines;
@@ -132,16 +133,24 @@ internal sealed partial class Compilation
         foreach (var (name, (entry, _)) in _nodes)
         {
             var prompt = prompts[name];
-            builder.AddNode(name, _agents[_nodeAgents[name]].RuntimeName,
-                context => prompt.Render(TemplateModel.From(context)),
-                entry?.MaxAttempts ?? _doc.Defaults.MaxAttempts,
-                entry?.Timeout ?? _doc.Defaults.Timeout);
+            var agent = _agents[_nodeAgents[name]];
+            builder.Add(new GraphNode
+            {
+                Name = name,
+                Agent = agent.RuntimeName,
+                Prompt = context => prompt.Render(TemplateModel.From(context)),
+                MaxAttempts = entry?.MaxAttempts ?? _doc.Defaults.MaxAttempts,
+                Timeout = entry?.Timeout ?? _doc.Defaults.Timeout,
+                Approve = entry?.Approve ?? false,
+                OnReject = entry?.OnReject ?? RejectAction.Fail,
+                Interactive = agent.Mode == AgentMode.Interactive,
+            });
         }
         edges = [];
         foreach (var e in _edges)
         {
             var condition = e.Condition;
-            builder.AddEdge(e.From, e.To, condition is null ? null : condition.Evaluate, e.Edge.Join, e.Edge.MaxLoops, e.Edge.Fallback);
+            builder.AddEdge(e.From, e.To, condition is null ? null : condition.Evaluate, e.Edge.Join, e.Edge.MaxLoops, e.Edge.Fallback, e.Edge.Approve);
             edges.Add(new CompiledEdge
             {
                 Id = $"e{edges.Count}",

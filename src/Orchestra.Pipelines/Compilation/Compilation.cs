@@ -60,6 +60,8 @@ internal sealed partial class Compilation
             MaxAttempts = _nodes[name].Entry?.MaxAttempts ?? _doc.Defaults.MaxAttempts,
             Timeout = _nodes[name].Entry?.Timeout ?? _doc.Defaults.Timeout,
             Approve = _nodes[name].Entry?.Approve ?? false,
+            OnReject = _nodes[name].Entry?.OnReject ?? RejectAction.Fail,
+            Interactive = _agents[_nodeAgents[name]].Mode == AgentMode.Interactive,
             Location = Where(_nodes[name].At),
         }).ToList();
         var agents = _agents.Values.Where(a => _usedAgents.Contains(a.Name)).ToList();
@@ -186,7 +188,11 @@ internal sealed partial class Compilation
     private void DeclareNodes()
     {
         foreach (var n in _doc.Nodes)
+        {
             _nodes[n.Name] = (n, n.At);
+            if (n.OnReject is not null && !n.Approve)
+                _bag.Warning($"{n.At}.on_reject", $"node '{n.Name}' has 'on_reject:' but no 'approve: true', so nothing can reject it: add 'approve: true' or remove 'on_reject:'.");
+        }
     }
 
     private void ResolveNodeAgents()

@@ -65,6 +65,12 @@ public sealed record CompiledNode
     /// <summary>Whether a person approves its result before the run goes on.</summary>
     public bool Approve { get; init; }
 
+    /// <summary>What rejecting its result does (<c>on_reject:</c>).</summary>
+    public RejectAction OnReject { get; init; }
+
+    /// <summary>Whether its agent talks with a person (<c>mode: interactive</c>) until told it is done.</summary>
+    public bool Interactive { get; init; }
+
     /// <summary><c>file:line:column</c> of its entry under <c>nodes:</c>, or of the first edge naming it.</summary>
     public required string Location { get; init; }
 }

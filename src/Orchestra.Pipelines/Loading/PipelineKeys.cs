@@ -19,7 +19,7 @@ internal static class PipelineKeys
     public static readonly string[] State = ["type", "reducer", "default", "description"];
     public static readonly string[] Graph = ["edges"];
     public static readonly string[] Edge = ["from", "to", "join", "condition", "max_loops", "fallback", "approve", "description"];
-    public static readonly string[] Node = ["agent", "task", "prompt", "retry", "timeout", "approve", "description"];
+    public static readonly string[] Node = ["agent", "task", "prompt", "retry", "timeout", "approve", "on_reject", "description"];
     public static readonly string[] Retry = ["max_attempts"];
     public static readonly string[] Defaults = ["model", "max_failures", "retry", "timeout"];
 }

@@ -311,6 +311,7 @@ public static partial class PipelineLoader
                 MaxAttempts = ReadRetry(r, o, at),
                 Timeout = r.Duration(o, "timeout", at),
                 Approve = r.Bool(o, "approve", at) ?? false,
+                OnReject = r.Enum(o, "on_reject", at, ("fail", RejectAction.Fail), ("revise", RejectAction.Revise)),
                 Description = r.String(o, "description", at),
             });
         }

@@ -208,6 +208,9 @@ public sealed record PipelineNode
     /// <summary>Whether a person must approve the node's result before the run goes on.</summary>
     public bool Approve { get; init; }
 
+    /// <summary>The optional <c>on_reject:</c>: <c>fail</c> (the default) or <c>revise</c> (run again with the reason as feedback).</summary>
+    public RejectAction? OnReject { get; init; }
+
     /// <summary>The optional <c>description:</c>.</summary>
     public string? Description { get; init; }
 }
