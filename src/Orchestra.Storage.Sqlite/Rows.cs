@@ -237,8 +237,9 @@ internal static class RunRows
     public static readonly string Insert =
         $"INSERT INTO runs ({Select}) VALUES ({string.Join(", ", Columns.Select(c => "$" + c))})";
 
+    // kind and created_at never change; leaving them out spares the runs_newest index a write on every update.
     public static readonly string Update =
-        $"UPDATE runs SET {string.Join(", ", Columns.Skip(1).Select(c => c + " = $" + c))} WHERE id = $id";
+        $"UPDATE runs SET {string.Join(", ", Columns.Skip(1).Where(c => c is not ("kind" or "created_at")).Select(c => c + " = $" + c))} WHERE id = $id";
 
     public static void AddParameters(SqliteCommand command)
     {

@@ -66,7 +66,7 @@ public sealed partial class OrchestraEngine
 
     private static async ValueTask<IReadOnlyList<StepRecord>> ClaimableOfRunAsync(Tx tx, string runId, int limit, CancellationToken ct)
     {
-        if (await tx.Store.GetRunAsync(runId, ct).ConfigureAwait(false) is not { Status: not RunStatus.Paused })
+        if (await tx.FindRunAsync(runId, ct).ConfigureAwait(false) is not { Status: not RunStatus.Paused })
             return [];
         var ready = await tx.Store.ListStepsAsync(new StepQuery { RunId = runId, Statuses = [StepStatus.Ready] }, ct).ConfigureAwait(false);
         return ready.Where(s => s.NotBefore is not { } nb || nb <= tx.Now)

@@ -59,7 +59,9 @@ public sealed partial class OrchestraEngine
         var result = await Store.TransactAsync(async t =>
         {
             used = new Tx(t, Time.GetUtcNow());
-            return await work(used).ConfigureAwait(false);
+            var value = await work(used).ConfigureAwait(false);
+            await used.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return value;
         }, cancellationToken).ConfigureAwait(false);
         if (used is not null && Events.HasSubscribers)
         {
@@ -73,6 +75,8 @@ public sealed partial class OrchestraEngine
     private sealed class Tx(IStoreTransaction store, DateTimeOffset now)
     {
         private readonly Dictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
+        // Runs changed in this transaction; written once, at its end, however often they changed.
+        private readonly HashSet<string> _changedRuns = new(StringComparer.Ordinal);
 
         public IStoreTransaction Store { get; } = store;
         public DateTimeOffset Now { get; } = now;
@@ -86,20 +90,34 @@ public sealed partial class OrchestraEngine
                 Appended.Add(e with { Seq = seq });
         }
 
-        public async ValueTask<RunRecord> RunAsync(string runId, CancellationToken ct)
+        public async ValueTask<RunRecord> RunAsync(string runId, CancellationToken ct) =>
+            await FindRunAsync(runId, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"run {runId} is missing");
+
+        /// <summary>The run as this transaction sees it, changes included; null when there is no such run.</summary>
+        public async ValueTask<RunRecord?> FindRunAsync(string runId, CancellationToken ct)
         {
             if (_runs.TryGetValue(runId, out var run))
                 return run;
-            run = await Store.GetRunAsync(runId, ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"run {runId} is missing");
-            _runs[runId] = run;
+            run = await Store.GetRunAsync(runId, ct).ConfigureAwait(false);
+            if (run is not null)
+                _runs[runId] = run;
             return run;
         }
 
-        public async ValueTask SaveRunAsync(RunRecord run, CancellationToken ct)
+        /// <summary>Changes a run; the row is written by <see cref="FlushAsync"/>. Read it back through <see cref="RunAsync"/>.</summary>
+        public ValueTask SaveRunAsync(RunRecord run, CancellationToken ct)
         {
             _runs[run.Id] = run;
-            await Store.UpdateRunAsync(run, ct).ConfigureAwait(false);
+            _changedRuns.Add(run.Id);
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>Writes the runs changed so far; done before the transaction commits.</summary>
+        public async ValueTask FlushAsync(CancellationToken ct)
+        {
+            foreach (var id in _changedRuns)
+                await Store.UpdateRunAsync(_runs[id], ct).ConfigureAwait(false);
+            _changedRuns.Clear();
         }
 
         public async ValueTask SetRunStatusAsync(RunRecord run, RunStatus status, string? error, CancellationToken ct)

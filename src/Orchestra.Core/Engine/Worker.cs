@@ -18,6 +18,9 @@ public sealed class Worker : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Dictionary<string, Execution> _inflight = new(StringComparer.Ordinal);
     private int _started, _succeeded, _unsuccessful, _fenced;
+    private bool _backoffChecked;
+    private DateTimeOffset _backoffRecheckAt;
+    private DateTimeOffset? _knownBackoff;
 
     /// <summary>Creates a worker for an engine.</summary>
     public Worker(OrchestraEngine engine, WorkerOptions? options = null)
@@ -84,7 +87,7 @@ public sealed class Worker : IDisposable
                 if (_inflight.Count > 0)
                     wait = Min(wait, nextHeartbeat - now);
                 // With free slots and nothing claimable, a step may still be waiting out its retry backoff.
-                if (_inflight.Count < _options.Parallelism && await _engine.Store.NextBackoffAsync(cancellationToken).ConfigureAwait(false) is { } backoff)
+                if (_inflight.Count < _options.Parallelism && await NextBackoffAsync(now, cancellationToken).ConfigureAwait(false) is { } backoff)
                     wait = Min(wait, backoff - now);
                 await WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
@@ -313,8 +316,29 @@ public sealed class Worker : IDisposable
             _inflight.Remove(batch[i].Step.Id);
             if (outcomes[i] == CompletionOutcome.Fenced) _fenced++;
             else if (batch[i].Result.Outcome == AgentOutcome.Succeeded) _succeeded++;
-            else _unsuccessful++;
+            else
+            {
+                _unsuccessful++;
+                // It may have been put back to wait out a backoff.
+                _backoffChecked = false;
+            }
         }
+    }
+
+    /// <summary>
+    /// The earliest time a step waiting out its retry backoff becomes claimable. Asked of the store after this worker
+    /// recorded a failure, once the backoff it knows of has passed, and otherwise once per poll interval (for
+    /// failures recorded by other workers) — not on every turn of the loop.
+    /// </summary>
+    private async ValueTask<DateTimeOffset?> NextBackoffAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!_backoffChecked || now >= _backoffRecheckAt || _knownBackoff is { } known && known <= now)
+        {
+            _knownBackoff = await _engine.Store.NextBackoffAsync(cancellationToken).ConfigureAwait(false);
+            _backoffChecked = true;
+            _backoffRecheckAt = now + _options.PollInterval;
+        }
+        return _knownBackoff;
     }
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)

@@ -15,6 +15,7 @@ internal sealed partial class Compilation
         var composer = new PromptComposer(_options.Prompts ?? PromptSearchPath.For(_doc.Directory, Workspace));
         var analysis = new GraphAnalysis(_nodes.Keys.ToList(), _edges);
         var resolved = new Dictionary<PromptLayerRef, ResolvedLayer?>();
+        var checks = new List<(string Node, PromptTemplate Template, ResolvedLayer Layer, PromptLayerRef Reference)>();
         foreach (var (name, (entry, at)) in _nodes)
         {
             var layers = new List<PromptLayerRef>();
@@ -55,8 +56,11 @@ internal sealed partial class Compilation
             if (parts.Count == 0 && layers.Count == 0)
                 _bag.Warning(at, $"node '{name}' has no prompt: give its agent a 'task:' layer, or the node a 'prompt:'.");
             if (prompt.Task is { } template && parts.LastOrDefault(p => p.Layer == PromptLayer.Task) is { } taskLayer)
-                CheckTemplate(name, template, taskLayer, layers.Last(l => l.Layer == PromptLayer.Task), analysis);
+                checks.Add((name, template, taskLayer, layers.Last(l => l.Layer == PromptLayer.Task)));
         }
+        PromptTemplate.Precompile(checks.Select(c => c.Template));
+        foreach (var (node, template, layer, reference) in checks)
+            CheckTemplate(node, template, layer, reference, analysis);
         return prompts;
     }
 

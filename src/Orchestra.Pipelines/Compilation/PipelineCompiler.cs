@@ -32,6 +32,7 @@ public static class PipelineCompiler
     /// <exception cref="OrchestraException">The file is missing, unreadable or not YAML.</exception>
     public static CompiledPipeline Compile(string path, PipelineCompileOptions? options = null)
     {
+        PromptTemplate.WarmUp();
         var document = PipelineLoader.Read(YamlSource.Load(path), out var warnings);
         return new Compilation(document, options ?? new PipelineCompileOptions(), warnings).Run();
     }

@@ -29,6 +29,37 @@ public sealed class PromptTemplate
     /// <summary>The names the template reads outside <c>{{#each}}</c> and <c>{{#with}}</c> blocks.</summary>
     public IReadOnlyList<TemplateReference> References => _references ??= TemplateScanner.Scan(Text);
 
+    /// <summary>
+    /// Starts the template engine on a background thread, so that its one-time start-up overlaps whatever the caller
+    /// does before its first template (reading and checking a pipeline file). Safe to call any number of times.
+    /// </summary>
+    public static void WarmUp()
+    {
+        if (Engine.IsValueCreated || Interlocked.Exchange(ref _warming, 1) == 1)
+            return;
+        _ = Task.Run(() => Engine.Value.Compile("{{#if a}}{{ b.c }}{{/if}}"));
+    }
+
+    private static int _warming;
+
+    /// <summary>Compiles the templates now, on all cores; the errors are left for <see cref="Check"/> to report.</summary>
+    public static void Precompile(IEnumerable<PromptTemplate> templates)
+    {
+        ArgumentNullException.ThrowIfNull(templates);
+        // Compiling a template is the most expensive part of checking a pipeline, and templates are independent.
+        Parallel.ForEach(templates.Where(t => t._compiled is null).Distinct(), t =>
+        {
+            try
+            {
+                t.Check();
+            }
+            catch (OrchestraException)
+            {
+                // Reported, with its location, by the caller's own Check.
+            }
+        });
+    }
+
     /// <summary>Compiles the template now.</summary>
     /// <exception cref="OrchestraException">It is not a valid template; the message says why.</exception>
     public void Check() => _ = Compiled();
