@@ -41,20 +41,7 @@ public sealed class GitCliTests : IDisposable
         Assert.Single(r.Err.Trim().Split('\n'));
     }
 
-    private (int ExitCode, string Out) Git(params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = _cli.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // The test's own commits have an author; Orchestra's find none configured and use their own.
-        foreach (var a in (string[])["-c", "user.name=Test", "-c", "user.email=test@example.com", .. args])
-            psi.ArgumentList.Add(a);
-        foreach (var (k, v) in _cli.Environment)
-            psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output.Result.TrimEnd('\n'));
-    }
+    private (int ExitCode, string Out) Git(params string[] args) => TestGit.Run(_cli, args);
 
     private string GitOk(params string[] args)
     {
