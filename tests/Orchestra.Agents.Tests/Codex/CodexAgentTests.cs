@@ -11,6 +11,7 @@ namespace Orchestra.Agents.Tests.Codex;
 /// The codex agent against stand-in scripts that print recorded Codex JSONL: how it starts the CLI (flags, standard
 /// input, its own Codex home), and how exits, errors, hangs and cancellation end a step. No Codex CLI needed.
 /// </summary>
+[Collection(Orchestra.Agents.Tests.Cli.ProcessLookupCollection.Name)]
 public sealed class CodexAgentTests : CodexTestBase
 {
     private const string Thread = "01a20217-c1c8-73e1-ae59-e967e08e0577";
