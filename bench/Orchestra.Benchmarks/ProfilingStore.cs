@@ -107,6 +107,8 @@ internal sealed class ProfilingStore(IStore inner) : IStore
     public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => Time("HasFailedSteps", () => inner.HasFailedStepsAsync(runId, cancellationToken));
     public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => Time("GetSession", () => inner.GetSessionAsync(id, cancellationToken));
     public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => Time("ListSessions", () => inner.ListSessionsAsync(limit, cancellationToken));
+    public ValueTask<CheckpointRecord?> GetCheckpointAsync(string runId, int number, CancellationToken cancellationToken = default) => Time("GetCheckpoint", () => inner.GetCheckpointAsync(runId, number, cancellationToken));
+    public ValueTask<IReadOnlyList<CheckpointRecord>> ListCheckpointsAsync(string runId, CancellationToken cancellationToken = default) => Time("ListCheckpoints", () => inner.ListCheckpointsAsync(runId, cancellationToken));
 
     private sealed class Transaction(ProfilingStore p, IStoreTransaction tx) : IStoreTransaction
     {
@@ -127,6 +129,9 @@ internal sealed class ProfilingStore(IStore inner) : IStore
         public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => p.Time("tx:HasFailedSteps", () => tx.HasFailedStepsAsync(runId, cancellationToken));
         public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => p.Time("tx:GetSession", () => tx.GetSessionAsync(id, cancellationToken));
         public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => p.Time("tx:ListSessions", () => tx.ListSessionsAsync(limit, cancellationToken));
+        public ValueTask<CheckpointRecord?> GetCheckpointAsync(string runId, int number, CancellationToken cancellationToken = default) => p.Time("tx:GetCheckpoint", () => tx.GetCheckpointAsync(runId, number, cancellationToken));
+        public ValueTask<IReadOnlyList<CheckpointRecord>> ListCheckpointsAsync(string runId, CancellationToken cancellationToken = default) => p.Time("tx:ListCheckpoints", () => tx.ListCheckpointsAsync(runId, cancellationToken));
+        public ValueTask<CheckpointRecord> AppendCheckpointAsync(CheckpointRecord checkpoint, CancellationToken cancellationToken = default) => p.Time("tx:AppendCheckpoint", () => tx.AppendCheckpointAsync(checkpoint, cancellationToken));
         public ValueTask InsertRunAsync(RunRecord run, CancellationToken cancellationToken = default) => p.Time("tx:InsertRun", () => tx.InsertRunAsync(run, cancellationToken));
         public ValueTask UpdateRunAsync(RunRecord run, CancellationToken cancellationToken = default) => p.Time("tx:UpdateRun", () => tx.UpdateRunAsync(run, cancellationToken));
         public ValueTask<StepRecord> InsertStepAsync(StepRecord step, CancellationToken cancellationToken = default) => p.Time("tx:InsertStep", () => tx.InsertStepAsync(step, cancellationToken));

@@ -120,6 +120,22 @@ internal static class Schema
         );
         CREATE INDEX sessions_recent ON sessions (updated_at DESC);
         """,
+
+        // 3: numbered checkpoints of graph runs, for replay and fork.
+        """
+        CREATE TABLE checkpoints (
+            run_id  TEXT    NOT NULL,
+            number  INTEGER NOT NULL,
+            at      INTEGER NOT NULL,
+            seq     INTEGER NOT NULL,
+            reason  TEXT    NOT NULL,
+            steps   TEXT,
+            state   TEXT    NOT NULL,
+            graph   TEXT    NOT NULL,
+            details TEXT,
+            PRIMARY KEY (run_id, number)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

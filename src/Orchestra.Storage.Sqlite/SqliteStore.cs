@@ -27,7 +27,7 @@ namespace Orchestra.Storage.Sqlite;
 /// transaction was rolled back.
 /// </para>
 /// </remarks>
-public sealed class SqliteStore : IStore
+public sealed partial class SqliteStore : IStore
 {
     private const int TransactionAttempts = 3;
 
@@ -321,7 +321,7 @@ public sealed class SqliteStore : IStore
         new(Read(limit, static (c, limit) => c.ListSessions(limit), cancellationToken));
 
     /// <summary>The reads and writes of one transaction, on the write connection. Unusable once the transaction ended.</summary>
-    private sealed class Transaction(StoreConnection connection) : IStoreTransaction
+    private sealed partial class Transaction(StoreConnection connection) : IStoreTransaction
     {
         private bool _closed;
 

@@ -9,7 +9,7 @@ namespace Orchestra.Storage.Sqlite;
 /// synchronously (Microsoft.Data.Sqlite is synchronous anyway). Not thread-safe: the store hands each
 /// connection to one caller at a time.
 /// </summary>
-internal sealed class StoreConnection : IDisposable
+internal sealed partial class StoreConnection : IDisposable
 {
     private const string OpenStatuses = "('pending', 'ready', 'running', 'waiting')";
     private const string FailedStatuses = "('failed', 'timed_out')";
@@ -352,6 +352,7 @@ internal sealed class StoreConnection : IDisposable
         RunRows.Bind(command.Parameters, run);
         if (command.ExecuteNonQuery() == 0)
             throw new InvalidOperationException($"run {run.Id} does not exist");
+        RememberDocuments(run, command.Parameters);
     }
 
     public StepRecord InsertStep(StepRecord step)
@@ -404,6 +405,7 @@ internal sealed class StoreConnection : IDisposable
             """
             DELETE FROM step_deps WHERE step_id IN (SELECT id FROM steps WHERE run_id = $run);
             DELETE FROM events WHERE run_id = $run;
+            DELETE FROM checkpoints WHERE run_id = $run;
             DELETE FROM steps WHERE run_id = $run;
             DELETE FROM runs WHERE id = $run;
             """, "$run");

@@ -15,6 +15,7 @@ internal static class StepView
         StepStatus.TimedOut => "⏱",
         StepStatus.Cancelled => "⊘",
         StepStatus.Skipped => "↷",
+        StepStatus.Superseded => "⤺",
         StepStatus.Running => "●",
         StepStatus.Ready => "◌",
         StepStatus.Waiting => "⏸",

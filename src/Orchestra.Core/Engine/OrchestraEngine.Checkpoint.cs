@@ -149,6 +149,9 @@ public sealed partial class OrchestraEngine
                 break;
         }
         await FinalizeRunIfDoneAsync(tx, step.RunId, ct).ConfigureAwait(false);
+        // A transient failure waiting for its retry changes nothing a replay would go back to.
+        if (result.Outcome != AgentOutcome.TransientFailure || step.Attempt >= step.MaxAttempts)
+            tx.Checkpoint(step.RunId, CheckpointReasons.Step, step);
         return CompletionOutcome.Recorded;
     }
 

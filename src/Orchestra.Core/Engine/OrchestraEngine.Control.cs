@@ -23,6 +23,7 @@ public sealed partial class OrchestraEngine
                 if (run.Status.IsTerminal())
                     throw new OrchestraException($"Run {id} is already {run.Status.ToWire()}.", ErrorKind.Conflict);
                 var steps = await CancelOpenStepsAsync(tx, id, "cancelled by user", cancellationToken).ConfigureAwait(false);
+                tx.Checkpoint(id, CheckpointReasons.Cancelled);
                 run = await tx.RunAsync(id, cancellationToken).ConfigureAwait(false);
                 await tx.SetRunStatusAsync(run, RunStatus.Cancelled, "cancelled by user", cancellationToken).ConfigureAwait(false);
                 return steps;
@@ -44,6 +45,7 @@ public sealed partial class OrchestraEngine
             await AppendFinishedAsync(tx, done, cancellationToken).ConfigureAwait(false);
             await PropagateFailureAsync(tx, done, cancellationToken).ConfigureAwait(false);
             await FinalizeRunIfDoneAsync(tx, step.RunId, cancellationToken).ConfigureAwait(false);
+            tx.Checkpoint(step.RunId, CheckpointReasons.Cancelled, step);
             return new List<StepRecord> { step };
         }, cancellationToken).ConfigureAwait(false);
 
@@ -81,6 +83,7 @@ public sealed partial class OrchestraEngine
             if (!step.Status.IsUnsuccessful())
                 throw new OrchestraException($"Step {stepId} is {step.Status.ToWire()}: only failed, timed-out, cancelled or skipped steps can be retried.", ErrorKind.Conflict);
             var reopened = await ReopenAsync(tx, step, attempts, cancellationToken).ConfigureAwait(false);
+            tx.Checkpoint(step.RunId, CheckpointReasons.Retry, step);
 
             // Dependants settled because of this step wait for it again.
             var queue = new Queue<string>([step.Id]);

@@ -91,6 +91,7 @@ public sealed partial class OrchestraEngine
         TransactAsync(async tx =>
         {
             var w = await LoadWaitAsync(tx, stepId, cancellationToken).ConfigureAwait(false);
+            tx.Checkpoint(w.Step.RunId, CheckpointReasons.Human, w.Step);
             if (w.Kind == HumanWaitKind.Message)
                 throw new OrchestraException($"Step {stepId} ({w.Step.Name}) is a conversation with an interactive agent, not an approval: send it a message, or /done to finish it (orchestra attach {w.Step.RunId}).", ErrorKind.Conflict);
             await tx.AppendAsync(EventTypes.ApprovalGranted, w.Step.RunId, w.Step.Id, new JsonObject
@@ -122,6 +123,7 @@ public sealed partial class OrchestraEngine
         {
             reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
             var w = await LoadWaitAsync(tx, stepId, cancellationToken).ConfigureAwait(false);
+            tx.Checkpoint(w.Step.RunId, CheckpointReasons.Human, w.Step);
             if (w.Kind == HumanWaitKind.Message)
                 throw new OrchestraException($"Step {stepId} ({w.Step.Name}) is a conversation with an interactive agent, not an approval: /done finishes it, 'orchestra cancel {stepId}' stops it.", ErrorKind.Conflict);
             var revise = w.Kind == HumanWaitKind.Approval && w.Node.OnReject == RejectAction.Revise;
@@ -173,6 +175,7 @@ public sealed partial class OrchestraEngine
         return TransactAsync(async tx =>
         {
             var w = await LoadWaitAsync(tx, stepId, cancellationToken).ConfigureAwait(false);
+            tx.Checkpoint(w.Step.RunId, CheckpointReasons.Human, w.Step);
             if (w.Kind != HumanWaitKind.Message)
                 throw new OrchestraException($"Step {stepId} ({w.Step.Name}) waits for {Describe(w.Kind)}, not a message: approve it, or reject it with a reason.", ErrorKind.Conflict);
             await tx.AppendAsync(EventTypes.HumanMessage, w.Step.RunId, w.Step.Id, new JsonObject
@@ -199,6 +202,7 @@ public sealed partial class OrchestraEngine
         TransactAsync(async tx =>
         {
             var w = await LoadWaitAsync(tx, stepId, cancellationToken).ConfigureAwait(false);
+            tx.Checkpoint(w.Step.RunId, CheckpointReasons.Human, w.Step);
             if (w.Kind != HumanWaitKind.Message)
                 throw new OrchestraException($"Step {stepId} ({w.Step.Name}) is not a conversation; it waits for {Describe(w.Kind)}: approve it, or reject it with a reason.", ErrorKind.Conflict);
             await tx.AppendAsync(EventTypes.HumanDone, w.Step.RunId, w.Step.Id, new JsonObject

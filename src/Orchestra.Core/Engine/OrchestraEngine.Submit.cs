@@ -62,6 +62,7 @@ public sealed partial class OrchestraEngine
                 CreatedAt = tx.Now,
             };
             await tx.Store.InsertRunAsync(run, cancellationToken).ConfigureAwait(false);
+            tx.Checkpoint(run.Id, CheckpointReasons.Created);
             await tx.AppendAsync(EventTypes.RunCreated, run.Id, null, new JsonObject { ["kind"] = run.Kind, ["name"] = run.Name }, cancellationToken).ConfigureAwait(false);
 
             var created = new Dictionary<string, StepRecord>(StringComparer.Ordinal);

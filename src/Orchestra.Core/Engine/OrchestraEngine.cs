@@ -72,7 +72,7 @@ public sealed partial class OrchestraEngine
     }
 
     /// <summary>One transaction's view: the store, the time it started, the events it appended.</summary>
-    private sealed class Tx(IStoreTransaction store, DateTimeOffset now)
+    private sealed partial class Tx(IStoreTransaction store, DateTimeOffset now)
     {
         private readonly Dictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
         // Runs changed in this transaction; written once, at its end, however often they changed.
@@ -86,6 +86,7 @@ public sealed partial class OrchestraEngine
         {
             var e = new RunEvent { RunId = runId, StepId = stepId, Type = type, At = at ?? Now, Data = data };
             var seq = await Store.AppendEventAsync(e, ct).ConfigureAwait(false);
+            LastSeq = Math.Max(LastSeq, seq);
             if (publish)
                 Appended.Add(e with { Seq = seq });
         }
@@ -112,12 +113,13 @@ public sealed partial class OrchestraEngine
             return ValueTask.CompletedTask;
         }
 
-        /// <summary>Writes the runs changed so far; done before the transaction commits.</summary>
+        /// <summary>Writes the runs changed so far, then the checkpoints of the graph runs among them; done before the transaction commits.</summary>
         public async ValueTask FlushAsync(CancellationToken ct)
         {
             foreach (var id in _changedRuns)
                 await Store.UpdateRunAsync(_runs[id], ct).ConfigureAwait(false);
             _changedRuns.Clear();
+            await WriteCheckpointsAsync(ct).ConfigureAwait(false);
         }
 
         public async ValueTask SetRunStatusAsync(RunRecord run, RunStatus status, string? error, CancellationToken ct)

@@ -31,6 +31,10 @@ public static class EventTypes
     public const string ApprovalRejected = "approval.rejected";
     /// <summary>What an isolated step left in its own directory, recorded with its result (for git: repository → commit).</summary>
     public const string StepSnapshot = "step.snapshot";
+    /// <summary>A run was put back to one of its checkpoints.</summary>
+    public const string RunReplayed = "run.replayed";
+    /// <summary>A run was started from another run's checkpoint.</summary>
+    public const string RunForked = "run.forked";
     /// <summary>The state document changed.</summary>
     public const string StateChanged = "state.changed";
     /// <summary>A conversation session was extended by a step's result.</summary>

@@ -26,6 +26,8 @@ public enum StepStatus
     TimedOut,
     /// <summary>Not run because a dependency failed and its policy is <c>skip</c>.</summary>
     Skipped,
+    /// <summary>Set aside by a replay to an earlier checkpoint; kept as history, never run again.</summary>
+    Superseded,
 }
 
 /// <summary>The lifecycle of a run.</summary>
@@ -60,6 +62,7 @@ public static class Statuses
         StepStatus.Cancelled => "cancelled",
         StepStatus.TimedOut => "timed_out",
         StepStatus.Skipped => "skipped",
+        StepStatus.Superseded => "superseded",
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
@@ -108,7 +111,7 @@ public static class Statuses
     /// <summary>True when the step will never run again without a user's retry.</summary>
     public static bool IsTerminal(this StepStatus status) =>
         status is StepStatus.Succeeded or StepStatus.Failed or StepStatus.Cancelled
-            or StepStatus.TimedOut or StepStatus.Skipped;
+            or StepStatus.TimedOut or StepStatus.Skipped or StepStatus.Superseded;
 
     /// <summary>True when the step ended without success.</summary>
     public static bool IsUnsuccessful(this StepStatus status) =>
@@ -120,5 +123,5 @@ public static class Statuses
 
     /// <summary>The wire names of all terminal step statuses.</summary>
     public static IReadOnlyList<StepStatus> TerminalSteps { get; } =
-        [StepStatus.Succeeded, StepStatus.Failed, StepStatus.Cancelled, StepStatus.TimedOut, StepStatus.Skipped];
+        [StepStatus.Succeeded, StepStatus.Failed, StepStatus.Cancelled, StepStatus.TimedOut, StepStatus.Skipped, StepStatus.Superseded];
 }

@@ -37,6 +37,8 @@ public static class Transitions
     /// <summary>Whether a step may go from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static bool IsAllowed(StepStatus from, StepStatus to) => (from, to) switch
     {
+        // A replay sets aside any step of the run, finished or not; nothing comes back from superseded.
+        (not StepStatus.Superseded, StepStatus.Superseded) => true,
         (StepStatus.Pending, StepStatus.Ready or StepStatus.Cancelled or StepStatus.Failed or StepStatus.Skipped) => true,
         (StepStatus.Ready, StepStatus.Running or StepStatus.Cancelled or StepStatus.Failed or StepStatus.Skipped or StepStatus.Waiting) => true,
         // Running → Ready is a retry (transient failure or a reclaimed lease).

@@ -97,6 +97,12 @@ public interface IStoreReader
 
     /// <summary>Sessions, most recently updated first, at most <paramref name="limit"/>; transcripts are left empty.</summary>
     ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Checkpoint <paramref name="number"/> of a run, or null.</summary>
+    ValueTask<CheckpointRecord?> GetCheckpointAsync(string runId, int number, CancellationToken cancellationToken = default);
+
+    /// <summary>A run's checkpoints, oldest first.</summary>
+    ValueTask<IReadOnlyList<CheckpointRecord>> ListCheckpointsAsync(string runId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -120,7 +126,10 @@ public interface IStoreTransaction : IStoreReader
     /// <summary>Appends an event; returns its sequence number.</summary>
     ValueTask<long> AppendEventAsync(RunEvent runEvent, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a run with its steps, edges and events.</summary>
+    /// <summary>Appends a checkpoint to its run; returns it with the store's <see cref="CheckpointRecord.Number"/> (the run's last plus one).</summary>
+    ValueTask<CheckpointRecord> AppendCheckpointAsync(CheckpointRecord checkpoint, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a run with its steps, edges, events and checkpoints.</summary>
     ValueTask DeleteRunAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>Adds a session or replaces the one with the same id.</summary>

@@ -21,6 +21,7 @@ public sealed class InMemoryStore : IStore
     private readonly HashSet<string> _running = new(StringComparer.Ordinal);
     private readonly List<RunEvent> _events = [];
     private readonly Dictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<CheckpointRecord>> _checkpoints = new(StringComparer.Ordinal);
     private long _seq;
     private List<Action>? _undo;
 
@@ -203,6 +204,20 @@ public sealed class InMemoryStore : IStore
         public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => new(store.HasFailed(runId));
         public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => new(store.Session(id));
         public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => new(store.Sessions(limit));
+        public ValueTask<CheckpointRecord?> GetCheckpointAsync(string runId, int number, CancellationToken cancellationToken = default) => new(store.Checkpoint(runId, number));
+        public ValueTask<IReadOnlyList<CheckpointRecord>> ListCheckpointsAsync(string runId, CancellationToken cancellationToken = default) => new(store.Checkpoints(runId));
+
+        public ValueTask<CheckpointRecord> AppendCheckpointAsync(CheckpointRecord checkpoint, CancellationToken cancellationToken = default)
+        {
+            if (!store._checkpoints.TryGetValue(checkpoint.RunId, out var list))
+                store._checkpoints[checkpoint.RunId] = list = [];
+            // The engine replaces a run's documents rather than changing them (as UpdateRunAsync relies on), so they
+            // are kept as given; readers get copies.
+            var stored = checkpoint with { Number = list.Count + 1 };
+            list.Add(stored);
+            store._undo!.Add(() => list.RemoveAt(list.Count - 1));
+            return new(stored);
+        }
 
         public ValueTask SaveSessionAsync(SessionRecord session, CancellationToken cancellationToken = default)
         {
@@ -283,6 +298,7 @@ public sealed class InMemoryStore : IStore
             }
             store._byRun.Remove(runId);
             store._events.RemoveAll(e => e.RunId == runId);
+            store._checkpoints.Remove(runId);
             store._runs.Remove(runId);
             return ValueTask.CompletedTask;
         }
@@ -323,6 +339,15 @@ public sealed class InMemoryStore : IStore
     private List<SessionRecord> Sessions(int limit) =>
         _sessions.Values.OrderByDescending(s => s.UpdatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).Take(limit).Select(s => s with { Messages = [] }).ToList();
 
+    private CheckpointRecord? Checkpoint(string runId, int number) =>
+        _checkpoints.TryGetValue(runId, out var list) && number >= 1 && number <= list.Count ? Copy(list[number - 1]) : null;
+
+    private List<CheckpointRecord> Checkpoints(string runId) =>
+        _checkpoints.TryGetValue(runId, out var list) ? list.Select(Copy).ToList() : [];
+
+    private static CheckpointRecord Copy(CheckpointRecord c) =>
+        c with { State = (JsonObject)c.State.DeepClone(), Graph = (JsonObject)c.Graph.DeepClone(), Details = c.Details?.DeepClone() as JsonObject };
+
     private bool HasFailed(string runId) => StepsOfRun(runId).Any(s => s.Status is StepStatus.Failed or StepStatus.TimedOut);
 
     // IStoreReader outside transactions: the same reads under the gate.
@@ -360,4 +385,10 @@ public sealed class InMemoryStore : IStore
     public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => ReadAsync(() => Session(id), cancellationToken);
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<SessionRecord>>(() => Sessions(limit), cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<CheckpointRecord?> GetCheckpointAsync(string runId, int number, CancellationToken cancellationToken = default) => ReadAsync(() => Checkpoint(runId, number), cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CheckpointRecord>> ListCheckpointsAsync(string runId, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<CheckpointRecord>>(() => Checkpoints(runId), cancellationToken);
 }

@@ -41,4 +41,6 @@ public sealed class KeyLookupBarrierStore(IStore inner, int parties) : IStore
     public ValueTask<bool> HasFailedStepsAsync(string runId, CancellationToken cancellationToken = default) => inner.HasFailedStepsAsync(runId, cancellationToken);
     public ValueTask<SessionRecord?> GetSessionAsync(string id, CancellationToken cancellationToken = default) => inner.GetSessionAsync(id, cancellationToken);
     public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(int limit, CancellationToken cancellationToken = default) => inner.ListSessionsAsync(limit, cancellationToken);
+    public ValueTask<CheckpointRecord?> GetCheckpointAsync(string runId, int number, CancellationToken cancellationToken = default) => inner.GetCheckpointAsync(runId, number, cancellationToken);
+    public ValueTask<IReadOnlyList<CheckpointRecord>> ListCheckpointsAsync(string runId, CancellationToken cancellationToken = default) => inner.ListCheckpointsAsync(runId, cancellationToken);
 }
