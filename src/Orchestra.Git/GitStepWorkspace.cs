@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Orchestra.Core;
 using Orchestra.Core.Agents;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Model;
@@ -8,7 +9,9 @@ namespace Orchestra.Git;
 /// <summary>
 /// The engine's hook for isolated steps, over a <see cref="GitWorkspace"/>: each step gets its worktree before its
 /// agent runs, and its work is committed when it succeeds; the commit per repository becomes the step's snapshot.
-/// Replay moves the run's session branches back to a checkpoint's commits; a fork's session starts from them.
+/// A pipeline node's commit is merged into the run's session branch at once, so that the nodes after it build on it;
+/// its snapshot is then the session branch's new tip. Replay moves the run's session branches back to a checkpoint's
+/// commits; a fork's session starts from them.
 /// </summary>
 public sealed class GitStepWorkspace(GitWorkspace git) : IStepWorkspace, IWorkspaceSnapshots
 {
@@ -26,7 +29,20 @@ public sealed class GitStepWorkspace(GitWorkspace git) : IStepWorkspace, IWorksp
     public async ValueTask<JsonObject?> CompleteAsync(StepRecord step, AgentResult result, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
-        return (await Git.CommitAsync(Ref(step), cancellationToken).ConfigureAwait(false)).ToJson();
+        var json = (await Git.CommitAsync(Ref(step), cancellationToken).ConfigureAwait(false)).ToJson();
+        if (step.Node is null)
+            return json;
+        var merge = await Git.MergeAsync(Ref(step), cancellationToken).ConfigureAwait(false);
+        if (merge.Status == MergeStatus.Conflict)
+        {
+            var files = string.Join(", ", merge.Conflicts.SelectMany(c => c.Value).Take(5));
+            throw new OrchestraException($"its work conflicts with what other nodes merged into {GitNames.SessionBranch(step.RunId)} ({files}): its commit stays on {GitNames.StepBranch(step.RunId, step.Id)}; give the nodes separate files, or run them one after the other.", ErrorKind.Conflict);
+        }
+        var session = new JsonObject();
+        foreach (var (repo, commit) in merge.Commits)
+            session[repo] = commit;
+        json["snapshot"] = session;
+        return json;
     }
 
     /// <inheritdoc />

@@ -16,6 +16,21 @@ public sealed partial class GitWorkspace
     public async Task<MergeResult> MergeAsync(StepRef step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
+        // Parallel steps of one run merge one at a time, as they prepare their worktrees.
+        var gate = RepositoryGates.GetOrAdd(_options.Root, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await MergeLockedAsync(step, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<MergeResult> MergeLockedAsync(StepRef step, CancellationToken cancellationToken)
+    {
         var meta = RequireStep(step.RunId, step.StepId);
         var slots = await SlotsAsync(cancellationToken).ConfigureAwait(false);
         var folder = StepFolder(step.RunId, step.StepId);

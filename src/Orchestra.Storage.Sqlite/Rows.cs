@@ -69,6 +69,7 @@ internal static class Values
         "cancelled" => StepStatus.Cancelled,
         "timed_out" => StepStatus.TimedOut,
         "skipped" => StepStatus.Skipped,
+        "superseded" => StepStatus.Superseded,
         var other => throw Unknown("step status", other),
     };
 

@@ -85,22 +85,31 @@ internal static class PipelineRun
         // Tie the run to the graph just compiled, so an edit of the file while it runs cannot change it half-way.
         engine.FindGraph(submission.Run);
         ctx.Out.WriteLine($"run {runId} pipeline {pipeline.Name} ({source["path"]})");
+        return (await ContinueAsync(ctx, runId, parallel, quiet, () => CassetteOptions.Report(ctx, cassette), ct), runId);
+    }
+
+    /// <summary>
+    /// Executes the open steps of graph run <paramref name="runId"/> here until it ends or waits for a person, then
+    /// prints the per-node table. Exit code: 0 when it completed or waits, 1 when it failed or was cancelled.
+    /// </summary>
+    public static async Task<int> ContinueAsync(CliContext ctx, string runId, int parallel, bool quiet, Action? afterWork, CancellationToken ct)
+    {
         var code = await RunCommand.ExecuteAsync(ctx, untilIdle: true, parallel, quiet, ct, runId);
-        CassetteOptions.Report(ctx, cassette);
+        afterWork?.Invoke();
         if (code == 130)
-            return (code, runId);
+            return code;
         var run = (await ctx.Store.GetRunAsync(runId, ct))!;
         var steps = await ctx.Store.ListStepsAsync(new StepQuery { RunId = runId }, ct);
         WriteSummary(ctx, run, steps);
         if (steps.Any(s => s.Status == StepStatus.Waiting))
             WaitView.Hint(ctx.Out, run.Id, await ctx.Engine.ListWaitingAsync(run.Id, ct));
-        return (run.Status switch
+        return run.Status switch
         {
             RunStatus.Completed => ExitCodes.Success,
             RunStatus.Failed or RunStatus.Cancelled => ExitCodes.WorkFailed,
             // Left open (paused, waiting for a person): not a failure; 'orchestra run' continues it later.
             _ => ExitCodes.Success,
-        }, runId);
+        };
     }
 
     /// <summary>The run's status, its error, and the per-node table.</summary>

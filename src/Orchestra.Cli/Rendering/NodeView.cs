@@ -13,8 +13,8 @@ internal sealed record NodeView(string Node, StepStatus Status, int Activations,
             .GroupBy(s => s.Node!, StringComparer.Ordinal)
             .Select(g => new NodeView(
                 g.Key,
-                // The latest activation tells where the node stands now.
-                g.Last().Status,
+                // The latest activation tells where the node stands now; one a replay set aside only when there is no other.
+                g.LastOrDefault(s => s.Status != StepStatus.Superseded)?.Status ?? StepStatus.Superseded,
                 g.Count(),
                 g.Sum(s => s.Attempt),
                 g.Aggregate(default(Usage), (u, s) => u + s.Usage),
