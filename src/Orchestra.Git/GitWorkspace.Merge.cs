@@ -16,17 +16,7 @@ public sealed partial class GitWorkspace
     public async Task<MergeResult> MergeAsync(StepRef step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
-        // Parallel steps of one run merge one at a time, as they prepare their worktrees.
-        var gate = RepositoryGates.GetOrAdd(_options.Root, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await MergeLockedAsync(step, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        return await TakingTurnsAsync(() => MergeLockedAsync(step, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<MergeResult> MergeLockedAsync(StepRef step, CancellationToken cancellationToken)

@@ -14,21 +14,29 @@ public sealed partial class GitWorkspace
     public async Task<StepWorktree> PrepareAsync(StepRef step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
-        // Git takes lock files in the repository for branch and worktree changes: steps starting together in this
-        // process take turns instead of failing on each other's locks.
+        return await TakingTurnsAsync(() => PrepareLockedAsync(step, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> RepositoryGates = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> alone among this process's branch and worktree changes in the workspace: git takes
+    /// lock files in the repository for them, so steps preparing or merging together take turns instead of failing on
+    /// each other's locks.
+    /// </summary>
+    private async Task<T> TakingTurnsAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
         var gate = RepositoryGates.GetOrAdd(_options.Root, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await PrepareLockedAsync(step, cancellationToken).ConfigureAwait(false);
+            return await work().ConfigureAwait(false);
         }
         finally
         {
             gate.Release();
         }
     }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> RepositoryGates = new(StringComparer.Ordinal);
 
     private async Task<StepWorktree> PrepareLockedAsync(StepRef step, CancellationToken cancellationToken)
     {

@@ -8,8 +8,6 @@ namespace Orchestra.Cli.Tests;
 /// </summary>
 public sealed class ReplayTests : IDisposable
 {
-    private static readonly string EmptyConfig = CreateEmptyConfig();
-
     // Each writer appends its task to notes.txt in its own worktree, started from the run's session branch.
     private const string Pipeline = """
         name: notes
@@ -42,8 +40,7 @@ public sealed class ReplayTests : IDisposable
 
     public ReplayTests()
     {
-        _cli.Environment["GIT_CONFIG_GLOBAL"] = EmptyConfig;
-        _cli.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        TestGit.Isolate(_cli);
         GitOk("init", "--quiet", "--initial-branch=main");
         Ok("init");
         _cli.WriteFile(".orchestra/agents/writer.yaml", """
@@ -58,13 +55,6 @@ public sealed class ReplayTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static string CreateEmptyConfig()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"orchestra-cli-replay-{Environment.ProcessId}.gitconfig");
-        File.WriteAllText(path, "");
-        return path;
-    }
-
     private CliResult Ok(params string[] args)
     {
         var r = _cli.Run(args);
@@ -72,12 +62,7 @@ public sealed class ReplayTests : IDisposable
         return r;
     }
 
-    private string GitOk(params string[] args)
-    {
-        var (code, output) = TestGit.Run(_cli, args);
-        Assert.True(code == 0, $"git {string.Join(' ', args)} exited {code}: {output}");
-        return output;
-    }
+    private string GitOk(params string[] args) => TestGit.Ok(_cli, args);
 
     private static void AssertOneLineError(CliResult r, params string[] expected)
     {
