@@ -311,7 +311,7 @@ public sealed class CliAgent : Agent
                 await ProcessGroups.TerminateAsync(process, Options.GracePeriod, reapLeader: mayBeChild).ConfigureAwait(false);
                 return Cancelled(stepId);
             }
-            if (Poll(process, ref mayBeChild, ref exit))
+            if (ChildProcess.HasEnded(process, ref mayBeChild, ref exit))
                 break;
             if (watchSentinels && (File.Exists(Paths.DoneFile(stepId)) || File.Exists(Paths.ErrorFile(stepId))))
             {
@@ -332,34 +332,13 @@ public sealed class CliAgent : Agent
         {
             // The agent may still be finishing (printing a summary, flushing): it gets the grace period to exit.
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < Options.GracePeriod && !Poll(process, ref mayBeChild, ref exit))
+            while (clock.Elapsed < Options.GracePeriod && !ChildProcess.HasEnded(process, ref mayBeChild, ref exit))
                 await Task.Delay(PollInterval, CancellationToken.None).ConfigureAwait(false);
         }
         // Stop whatever is left of the tree: background children, or the agent itself if it outstayed its sentinel.
         var reaped = await ProcessGroups.TerminateAsync(process, Options.GracePeriod, reapLeader: mayBeChild && exit is null).ConfigureAwait(false);
         exit ??= reaped;
         return Map(stepId, handle, exit);
-    }
-
-    /// <summary>True when the process has ended; <paramref name="exit"/> is set when its status could be read.</summary>
-    private static bool Poll(ProcessIdentity process, ref bool mayBeChild, ref ExitStatus? exit)
-    {
-        if (mayBeChild)
-        {
-            switch (ChildProcess.TryReap(process.Pid, out var status))
-            {
-                case ReapState.Exited:
-                    exit = status;
-                    mayBeChild = false;
-                    return true;
-                case ReapState.NotAChild:
-                    mayBeChild = false;
-                    break;
-                default:
-                    return false;
-            }
-        }
-        return !ProcessProbe.IsAlive(process);
     }
 
     private AgentResult Map(string stepId, CliHandle handle, ExitStatus? exit)

@@ -31,7 +31,7 @@ public sealed partial class CodexAgent
                 Drain(context, transcript, output, errors);
                 return AgentResult.Cancel(usage: transcript.Usage);
             }
-            var ended = Poll(process, ref mayBeChild, ref exit);
+            var ended = ChildProcess.HasEnded(process, ref mayBeChild, ref exit);
             // Read after polling, so that everything a process wrote before it ended is read before the loop stops.
             if (Read(context, transcript, output, errors, final: false))
                 lastOutput = time.GetTimestamp();
@@ -75,27 +75,6 @@ public sealed partial class CodexAgent
         foreach (var line in diagnostics)
             transcript.Read(line, context.Emit);
         return lines.Count > 0 || diagnostics.Count > 0;
-    }
-
-    /// <summary>True when the process has ended; <paramref name="exit"/> is set when its status could be read.</summary>
-    private static bool Poll(ProcessIdentity process, ref bool mayBeChild, ref ExitStatus? exit)
-    {
-        if (mayBeChild)
-        {
-            switch (ChildProcess.TryReap(process.Pid, out var status))
-            {
-                case ReapState.Exited:
-                    exit = status;
-                    mayBeChild = false;
-                    return true;
-                case ReapState.NotAChild:
-                    mayBeChild = false;
-                    break;
-                default:
-                    return false;
-            }
-        }
-        return !ProcessProbe.IsAlive(process);
     }
 
     /// <summary>The result of a run that ended on its own, with its session when the step names one.</summary>

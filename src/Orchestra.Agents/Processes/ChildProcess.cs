@@ -55,4 +55,29 @@ public static unsafe class ChildProcess
             return ReapState.NotAChild;
         }
     }
+
+    /// <summary>
+    /// True when <paramref name="process"/> has ended; <paramref name="exit"/> is set when its status could be read.
+    /// While <paramref name="mayBeChild"/> it is reaped as this process's child; once it turns out not to be one (a
+    /// process adopted after a restart), only its liveness is probed.
+    /// </summary>
+    public static bool HasEnded(ProcessIdentity process, ref bool mayBeChild, ref ExitStatus? exit)
+    {
+        if (mayBeChild)
+        {
+            switch (TryReap(process.Pid, out var status))
+            {
+                case ReapState.Exited:
+                    exit = status;
+                    mayBeChild = false;
+                    return true;
+                case ReapState.NotAChild:
+                    mayBeChild = false;
+                    break;
+                default:
+                    return false;
+            }
+        }
+        return !ProcessProbe.IsAlive(process);
+    }
 }

@@ -31,7 +31,8 @@ internal static class CheckpointCommands
         };
         command.SetAction(async (ctx, ct) =>
         {
-            var runId = await ResolveRunAsync(ctx, ct);
+            // Listing needs no graph: a run whose pipeline file changed since still shows its history.
+            var runId = await ResolveRunAsync(ctx, ct, needGraph: false);
             var checkpoints = await ctx.Engine.ListCheckpointsAsync(runId, ct);
             var events = await ctx.Store.ListEventsAsync(runId, 0, int.MaxValue, ct);
             var nodes = (await ctx.Store.ListStepsAsync(new StepQuery { RunId = runId }, ct)).ToDictionary(s => s.Id, s => s.Node ?? s.Name, StringComparer.Ordinal);
@@ -174,13 +175,14 @@ internal static class CheckpointCommands
         _ => c.Reason,
     };
 
-    private static async Task<string> ResolveRunAsync(CliContext ctx, CancellationToken ct)
+    /// <summary>The run named; with <paramref name="needGraph"/>, its graph must be found (a pipeline's file unchanged).</summary>
+    private static async Task<string> ResolveRunAsync(CliContext ctx, CancellationToken ct, bool needGraph = true)
     {
         var id = await ctx.ResolveIdAsync(ctx.Parse.GetValue(RunId)!, ct);
         if (!Ids.IsRun(id))
             id = (await ctx.Store.GetStepAsync(id, ct))!.RunId;
         var run = (await ctx.Store.GetRunAsync(id, ct))!;
-        if (run.Kind == RunKinds.Graph && ctx.Engine.FindGraph(run) is null)
+        if (needGraph && run.Kind == RunKinds.Graph && ctx.Engine.FindGraph(run) is null)
             throw new OrchestraException($"Run {id} runs graph '{run.Name}', which this process cannot find: start pipelines with 'orchestra run <pipeline.yaml>' so that their file is recorded.", ErrorKind.NotFound);
         return id;
     }

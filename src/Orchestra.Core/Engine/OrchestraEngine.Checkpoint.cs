@@ -288,7 +288,7 @@ public sealed partial class OrchestraEngine
         var open = await tx.Store.ListStepsAsync(new Storage.StepQuery
         {
             RunId = runId,
-            Statuses = [StepStatus.Pending, StepStatus.Ready, StepStatus.Running, StepStatus.Waiting],
+            Statuses = OpenStepStatuses,
         }, ct).ConfigureAwait(false);
         foreach (var s in open)
         {

@@ -26,6 +26,7 @@ public sealed record ForkResult(RunRecord Run, string Parent, CheckpointRecord C
 
 public sealed partial class OrchestraEngine
 {
+    /// <summary>The statuses of a step that is not finished.</summary>
     private static readonly IReadOnlyList<StepStatus> OpenStepStatuses = [StepStatus.Pending, StepStatus.Ready, StepStatus.Running, StepStatus.Waiting];
 
     /// <summary>A graph run's checkpoints, oldest first.</summary>
@@ -52,7 +53,7 @@ public sealed partial class OrchestraEngine
         var (_, checkpoint, events) = await LoadCheckpointAsync(Store, runId, number, "replayed", cancellationToken).ConfigureAwait(false);
         await RefuseRunningAsync(Store, runId, cancellationToken).ConfigureAwait(false);
         var commits = CheckpointHistory.At(events, checkpoint.Seq).Commits;
-        var snapshots = CheckpointHistory.At(events, long.MaxValue).HasSnapshots ? Options.StepWorkspace as IWorkspaceSnapshots : null;
+        var snapshots = SnapshotsOf(events);
         IReadOnlyDictionary<string, string> previous = new Dictionary<string, string>();
         if (snapshots is not null)
             previous = await snapshots.RestoreAsync(runId, commits, cancellationToken).ConfigureAwait(false);
@@ -133,7 +134,7 @@ public sealed partial class OrchestraEngine
 
         var forkId = Ids.NewRunId(Time);
         var commits = at.Commits;
-        if (CheckpointHistory.At(events, long.MaxValue).HasSnapshots && Options.StepWorkspace is IWorkspaceSnapshots snapshots)
+        if (SnapshotsOf(events) is { } snapshots)
             await snapshots.ForkAsync(runId, forkId, commits, cancellationToken).ConfigureAwait(false);
 
         return await TransactAsync(async tx =>
@@ -180,6 +181,10 @@ public sealed partial class OrchestraEngine
             return new ForkResult(await tx.RunAsync(forkId, cancellationToken).ConfigureAwait(false), runId, checkpoint, steps, commits);
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>What moves the run's repositories, when any of its steps recorded commits; null otherwise.</summary>
+    private IWorkspaceSnapshots? SnapshotsOf(IReadOnlyList<RunEvent> events) =>
+        CheckpointHistory.At(events, long.MaxValue).HasSnapshots ? Options.StepWorkspace as IWorkspaceSnapshots : null;
 
     /// <summary>A node's (possibly edited) output, as the result its edges are evaluated with again.</summary>
     private static AgentResult ResultFrom(JsonObject book, string node)
