@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Orchestra.Core.Model;
 
 namespace Orchestra.Storage.Sqlite;
@@ -8,17 +7,7 @@ namespace Orchestra.Storage.Sqlite;
 /// <summary>Conversions between column values and model values.</summary>
 internal static class Values
 {
-    public static object Time(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
-
-    public static object Time(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;
-
-    public static object Text(string? value) => value is null ? DBNull.Value : value;
-
-    public static object Json(JsonNode? value) => value is null ? DBNull.Value : value.ToJsonString();
-
-    public static object Int(int? value) => value is { } v ? v : DBNull.Value;
-
-    public static object Millis(TimeSpan? value) => value is { } v ? (long)v.TotalMilliseconds : DBNull.Value;
+    public static long? Millis(TimeSpan? value) => value is { } v ? (long)v.TotalMilliseconds : null;
 
     public static string Policy(DependencyFailurePolicy policy) => policy switch
     {
@@ -38,42 +27,36 @@ internal static class Values
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static DateTimeOffset ReadTime(SqliteDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+    public static DateTimeOffset ReadTime(Statement r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.Int64(i));
 
-    // Nullable columns are read with one GetValue (one type check, one fetch) rather than IsDBNull and a typed
-    // getter, which checks the type again: every call crosses into native code, and rows have many columns.
+    public static DateTimeOffset? ReadTimeOrNull(Statement r, int i) => r.IsNull(i) ? null : ReadTime(r, i);
 
-    public static DateTimeOffset? ReadTimeOrNull(SqliteDataReader r, int i) => r.GetValue(i) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    public static int? ReadIntOrNull(Statement r, int i) => r.IsNull(i) ? null : r.Int32(i);
 
-    public static string? ReadTextOrNull(SqliteDataReader r, int i) => r.GetValue(i) as string;
+    public static TimeSpan? ReadMillisOrNull(Statement r, int i) => r.IsNull(i) ? null : TimeSpan.FromMilliseconds(r.Int64(i));
 
-    public static int? ReadIntOrNull(SqliteDataReader r, int i) => r.GetValue(i) is long n ? checked((int)n) : null;
+    public static JsonObject? ReadObjectOrNull(Statement r, int i) => r.Json(i) as JsonObject;
 
-    public static TimeSpan? ReadMillisOrNull(SqliteDataReader r, int i) => r.GetValue(i) is long ms ? TimeSpan.FromMilliseconds(ms) : null;
+    public static JsonObject ReadObject(Statement r, int i) => ReadObjectOrNull(r, i) ?? [];
 
-    public static JsonNode? ReadJsonOrNull(SqliteDataReader r, int i) => r.GetValue(i) is string json ? JsonNode.Parse(json) : null;
-
-    public static JsonObject? ReadObjectOrNull(SqliteDataReader r, int i) => ReadJsonOrNull(r, i) as JsonObject;
-
-    public static JsonObject ReadObject(SqliteDataReader r, int i) => ReadObjectOrNull(r, i) ?? [];
-
-    // Hot paths: a switch on the wire names rather than Statuses.TryParse*, which enumerates the enum.
-    public static StepStatus ReadStepStatus(SqliteDataReader r, int i) => r.GetString(i) switch
+    // Hot paths: the wire names are compared as UTF-8, without making a string or enumerating the enum.
+    public static StepStatus ReadStepStatus(Statement r, int i)
     {
-        "pending" => StepStatus.Pending,
-        "ready" => StepStatus.Ready,
-        "running" => StepStatus.Running,
-        "waiting" => StepStatus.Waiting,
-        "succeeded" => StepStatus.Succeeded,
-        "failed" => StepStatus.Failed,
-        "cancelled" => StepStatus.Cancelled,
-        "timed_out" => StepStatus.TimedOut,
-        "skipped" => StepStatus.Skipped,
-        "superseded" => StepStatus.Superseded,
-        var other => throw Unknown("step status", other),
-    };
+        var v = r.Utf8(i);
+        return v.SequenceEqual("pending"u8) ? StepStatus.Pending
+            : v.SequenceEqual("ready"u8) ? StepStatus.Ready
+            : v.SequenceEqual("running"u8) ? StepStatus.Running
+            : v.SequenceEqual("waiting"u8) ? StepStatus.Waiting
+            : v.SequenceEqual("succeeded"u8) ? StepStatus.Succeeded
+            : v.SequenceEqual("failed"u8) ? StepStatus.Failed
+            : v.SequenceEqual("cancelled"u8) ? StepStatus.Cancelled
+            : v.SequenceEqual("timed_out"u8) ? StepStatus.TimedOut
+            : v.SequenceEqual("skipped"u8) ? StepStatus.Skipped
+            : v.SequenceEqual("superseded"u8) ? StepStatus.Superseded
+            : throw Unknown("step status", r.Text(i));
+    }
 
-    public static RunStatus ReadRunStatus(SqliteDataReader r, int i) => r.GetString(i) switch
+    public static RunStatus ReadRunStatus(Statement r, int i) => r.Text(i) switch
     {
         "created" => RunStatus.Created,
         "running" => RunStatus.Running,
@@ -84,28 +67,35 @@ internal static class Values
         var other => throw Unknown("run status", other),
     };
 
-    public static DependencyFailurePolicy ReadPolicy(SqliteDataReader r, int i) => r.GetString(i) switch
+    public static DependencyFailurePolicy ReadPolicy(Statement r, int i)
     {
-        "fail" => DependencyFailurePolicy.Fail,
-        "skip" => DependencyFailurePolicy.Skip,
-        var other => throw Unknown("dependency failure policy", other),
-    };
+        var v = r.Utf8(i);
+        return v.SequenceEqual("fail"u8) ? DependencyFailurePolicy.Fail
+            : v.SequenceEqual("skip"u8) ? DependencyFailurePolicy.Skip
+            : throw Unknown("dependency failure policy", r.Text(i));
+    }
 
-    public static FailureKind ReadFailure(SqliteDataReader r, int i) => r.GetString(i) switch
+    public static FailureKind ReadFailure(Statement r, int i)
     {
-        "none" => FailureKind.None,
-        "transient" => FailureKind.Transient,
-        "permanent" => FailureKind.Permanent,
-        "timeout" => FailureKind.Timeout,
-        "budget" => FailureKind.Budget,
-        "dependency" => FailureKind.Dependency,
-        "cancelled" => FailureKind.Cancelled,
-        var other => throw Unknown("failure kind", other),
-    };
+        var v = r.Utf8(i);
+        return v.SequenceEqual("none"u8) ? FailureKind.None
+            : v.SequenceEqual("transient"u8) ? FailureKind.Transient
+            : v.SequenceEqual("permanent"u8) ? FailureKind.Permanent
+            : v.SequenceEqual("timeout"u8) ? FailureKind.Timeout
+            : v.SequenceEqual("budget"u8) ? FailureKind.Budget
+            : v.SequenceEqual("dependency"u8) ? FailureKind.Dependency
+            : v.SequenceEqual("cancelled"u8) ? FailureKind.Cancelled
+            : throw Unknown("failure kind", r.Text(i));
+    }
 
     public static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
-    public static decimal ReadMoney(SqliteDataReader r, int i) => decimal.Parse(r.GetString(i), NumberStyles.Number, CultureInfo.InvariantCulture);
+    /// <summary>Money is an exact decimal in text; "0", by far the most common, is spared parsing.</summary>
+    public static decimal ReadMoney(Statement r, int i)
+    {
+        var v = r.Utf8(i);
+        return v.SequenceEqual("0"u8) ? 0m : decimal.Parse(r.Text(i), NumberStyles.Number, CultureInfo.InvariantCulture);
+    }
 
     private static InvalidOperationException Unknown(string what, string value) =>
         new($"The store holds an unknown {what} '{value}'.");
@@ -131,92 +121,89 @@ internal static class StepRows
     public static string SelectFrom(string alias) => alias + ".seq, " + string.Join(", ", Writable.Select(c => alias + "." + c));
 
     public static readonly string Insert =
-        $"INSERT INTO steps ({string.Join(", ", Writable)}) VALUES ({string.Join(", ", Writable.Select(c => "$" + c))}) RETURNING seq";
+        $"INSERT INTO steps ({string.Join(", ", Writable)}) VALUES ({string.Join(", ", Writable.Select(c => "$" + c))})";
 
     public static readonly string Update =
         $"UPDATE steps SET {string.Join(", ", Writable.Skip(1).Select(c => c + " = $" + c))} WHERE id = $id";
 
-    public static void AddParameters(SqliteCommand command)
-    {
-        foreach (var c in Writable)
-            command.Parameters.Add(new SqliteParameter("$" + c, null));
-    }
+    /// <summary>The parameters of <see cref="Insert"/> and <see cref="Update"/>, in binding order.</summary>
+    public static readonly string[] Parameters = [.. Writable.Select(c => "$" + c)];
 
-    public static void Bind(SqliteParameterCollection p, StepRecord s)
+    public static void Bind(Statement p, StepRecord s)
     {
-        p[0].Value = s.Id;
-        p[1].Value = s.RunId;
-        p[2].Value = s.Name;
-        p[3].Value = s.Agent;
-        p[4].Value = s.Prompt;
-        p[5].Value = Values.Json(s.Input);
-        p[6].Value = Values.Text(s.Node);
-        p[7].Value = s.Status.ToWire();
-        p[8].Value = s.Priority;
-        p[9].Value = s.PendingDependencies;
-        p[10].Value = Values.Policy(s.OnDependencyFailure);
-        p[11].Value = s.Attempt;
-        p[12].Value = s.MaxAttempts;
-        p[13].Value = Values.Millis(s.Timeout);
-        p[14].Value = Values.Time(s.DeadlineAt);
-        p[15].Value = Values.Time(s.NotBefore);
-        p[16].Value = Values.Text(s.LeaseOwner);
-        p[17].Value = Values.Time(s.LeaseExpiresAt);
-        p[18].Value = Values.Text(s.IdempotencyKey);
-        p[19].Value = Values.Text(s.PayloadHash);
-        p[20].Value = Values.Text(s.Handle);
-        p[21].Value = Values.Text(s.Output);
-        p[22].Value = Values.Json(s.Result);
-        p[23].Value = Values.Text(s.Error);
-        p[24].Value = Values.Failure(s.FailureKind);
-        p[25].Value = s.Usage.InputTokens;
-        p[26].Value = s.Usage.OutputTokens;
-        p[27].Value = s.Usage.CachedTokens;
-        p[28].Value = Values.Money(s.Usage.CostUsd);
-        p[29].Value = s.LostAttempts;
-        p[30].Value = Values.Time(s.CreatedAt);
-        p[31].Value = Values.Time(s.StartedAt);
-        p[32].Value = Values.Time(s.AttemptStartedAt);
-        p[33].Value = Values.Time(s.FinishedAt);
+        p.Bind(0, s.Id);
+        p.Bind(1, s.RunId);
+        p.Bind(2, s.Name);
+        p.Bind(3, s.Agent);
+        p.Bind(4, s.Prompt);
+        p.Bind(5, s.Input);
+        p.Bind(6, s.Node);
+        p.Bind(7, s.Status.ToWire());
+        p.Bind(8, s.Priority);
+        p.Bind(9, s.PendingDependencies);
+        p.Bind(10, Values.Policy(s.OnDependencyFailure));
+        p.Bind(11, s.Attempt);
+        p.Bind(12, s.MaxAttempts);
+        p.Bind(13, Values.Millis(s.Timeout));
+        p.Bind(14, s.DeadlineAt);
+        p.Bind(15, s.NotBefore);
+        p.Bind(16, s.LeaseOwner);
+        p.Bind(17, s.LeaseExpiresAt);
+        p.Bind(18, s.IdempotencyKey);
+        p.Bind(19, s.PayloadHash);
+        p.Bind(20, s.Handle);
+        p.Bind(21, s.Output);
+        p.Bind(22, s.Result);
+        p.Bind(23, s.Error);
+        p.Bind(24, Values.Failure(s.FailureKind));
+        p.Bind(25, s.Usage.InputTokens);
+        p.Bind(26, s.Usage.OutputTokens);
+        p.Bind(27, s.Usage.CachedTokens);
+        p.Bind(28, Values.Money(s.Usage.CostUsd));
+        p.Bind(29, s.LostAttempts);
+        p.Bind(30, s.CreatedAt);
+        p.Bind(31, s.StartedAt);
+        p.Bind(32, s.AttemptStartedAt);
+        p.Bind(33, s.FinishedAt);
     }
 
     /// <summary>Reads a row selected with <see cref="Select"/>; dependency ids are not filled.</summary>
-    public static StepRecord Read(SqliteDataReader r) => new()
+    public static StepRecord Read(Statement r) => new()
     {
-        Seq = r.GetInt64(0),
-        Id = r.GetString(1),
-        RunId = r.GetString(2),
-        Name = r.GetString(3),
-        Agent = r.GetString(4),
-        Prompt = r.GetString(5),
+        Seq = r.Int64(0),
+        Id = r.Text(1),
+        RunId = r.Text(2),
+        Name = r.Text(3),
+        Agent = r.Text(4),
+        Prompt = r.Text(5),
         Input = Values.ReadObjectOrNull(r, 6),
-        Node = Values.ReadTextOrNull(r, 7),
+        Node = r.TextOrNull(7),
         Status = Values.ReadStepStatus(r, 8),
-        Priority = r.GetInt32(9),
-        PendingDependencies = r.GetInt32(10),
+        Priority = r.Int32(9),
+        PendingDependencies = r.Int32(10),
         OnDependencyFailure = Values.ReadPolicy(r, 11),
-        Attempt = r.GetInt32(12),
-        MaxAttempts = r.GetInt32(13),
+        Attempt = r.Int32(12),
+        MaxAttempts = r.Int32(13),
         Timeout = Values.ReadMillisOrNull(r, 14),
         DeadlineAt = Values.ReadTimeOrNull(r, 15),
         NotBefore = Values.ReadTimeOrNull(r, 16),
-        LeaseOwner = Values.ReadTextOrNull(r, 17),
+        LeaseOwner = r.TextOrNull(17),
         LeaseExpiresAt = Values.ReadTimeOrNull(r, 18),
-        IdempotencyKey = Values.ReadTextOrNull(r, 19),
-        PayloadHash = Values.ReadTextOrNull(r, 20),
-        Handle = Values.ReadTextOrNull(r, 21),
-        Output = Values.ReadTextOrNull(r, 22),
-        Result = Values.ReadJsonOrNull(r, 23),
-        Error = Values.ReadTextOrNull(r, 24),
+        IdempotencyKey = r.TextOrNull(19),
+        PayloadHash = r.TextOrNull(20),
+        Handle = r.TextOrNull(21),
+        Output = r.TextOrNull(22),
+        Result = r.Json(23),
+        Error = r.TextOrNull(24),
         FailureKind = Values.ReadFailure(r, 25),
         Usage = new Usage
         {
-            InputTokens = r.GetInt64(26),
-            OutputTokens = r.GetInt64(27),
-            CachedTokens = r.GetInt64(28),
+            InputTokens = r.Int64(26),
+            OutputTokens = r.Int64(27),
+            CachedTokens = r.Int64(28),
             CostUsd = Values.ReadMoney(r, 29),
         },
-        LostAttempts = r.GetInt32(30),
+        LostAttempts = r.Int32(30),
         CreatedAt = Values.ReadTime(r, 31),
         StartedAt = Values.ReadTimeOrNull(r, 32),
         AttemptStartedAt = Values.ReadTimeOrNull(r, 33),
@@ -242,33 +229,31 @@ internal static class RunRows
     public static readonly string Update =
         $"UPDATE runs SET {string.Join(", ", Columns.Skip(1).Where(c => c is not ("kind" or "created_at")).Select(c => c + " = $" + c))} WHERE id = $id";
 
-    public static void AddParameters(SqliteCommand command)
+    /// <summary>The parameters of <see cref="Insert"/> and <see cref="Update"/>, in binding order.</summary>
+    public static readonly string[] Parameters = [.. Columns.Select(c => "$" + c)];
+
+    /// <summary>Binds a run; its two documents come as UTF-8 JSON, which the caller may reuse (a checkpoint holds the same).</summary>
+    public static void Bind(Statement p, RunRecord run, ReadOnlySpan<byte> state, ReadOnlySpan<byte> graph)
     {
-        foreach (var c in Columns)
-            command.Parameters.Add(new SqliteParameter("$" + c, null));
+        p.Bind(0, run.Id);
+        p.Bind(1, run.Kind);
+        p.Bind(2, run.Name);
+        p.Bind(3, run.Status.ToWire());
+        p.BindUtf8(4, state);
+        p.BindUtf8(5, graph);
+        p.Bind(6, run.MaxParallel);
+        p.Bind(7, Values.Policy(run.OnDependencyFailure));
+        p.Bind(8, run.CreatedAt);
+        p.Bind(9, run.StartedAt);
+        p.Bind(10, run.FinishedAt);
+        p.Bind(11, run.Error);
     }
 
-    public static void Bind(SqliteParameterCollection p, RunRecord run)
+    public static RunRecord Read(Statement r) => new()
     {
-        p[0].Value = run.Id;
-        p[1].Value = run.Kind;
-        p[2].Value = run.Name;
-        p[3].Value = run.Status.ToWire();
-        p[4].Value = run.State.ToJsonString();
-        p[5].Value = run.Graph.ToJsonString();
-        p[6].Value = Values.Int(run.MaxParallel);
-        p[7].Value = Values.Policy(run.OnDependencyFailure);
-        p[8].Value = Values.Time(run.CreatedAt);
-        p[9].Value = Values.Time(run.StartedAt);
-        p[10].Value = Values.Time(run.FinishedAt);
-        p[11].Value = Values.Text(run.Error);
-    }
-
-    public static RunRecord Read(SqliteDataReader r) => new()
-    {
-        Id = r.GetString(0),
-        Kind = r.GetString(1),
-        Name = r.GetString(2),
+        Id = r.Text(0),
+        Kind = r.Text(1),
+        Name = r.Text(2),
         Status = Values.ReadRunStatus(r, 3),
         State = Values.ReadObject(r, 4),
         Graph = Values.ReadObject(r, 5),
@@ -277,7 +262,7 @@ internal static class RunRows
         CreatedAt = Values.ReadTime(r, 8),
         StartedAt = Values.ReadTimeOrNull(r, 9),
         FinishedAt = Values.ReadTimeOrNull(r, 10),
-        Error = Values.ReadTextOrNull(r, 11),
+        Error = r.TextOrNull(11),
     };
 }
 
@@ -286,29 +271,25 @@ internal static class EventRows
 {
     public const string Select = "seq, run_id, step_id, type, at, data";
 
-    public const string Insert = "INSERT INTO events (run_id, step_id, type, at, data) VALUES ($run_id, $step_id, $type, $at, $data) RETURNING seq";
+    public const string Insert = "INSERT INTO events (run_id, step_id, type, at, data) VALUES ($run_id, $step_id, $type, $at, $data)";
 
-    public static void AddParameters(SqliteCommand command)
+    public static readonly string[] Parameters = ["$run_id", "$step_id", "$type", "$at", "$data"];
+
+    public static void Bind(Statement p, RunEvent e)
     {
-        foreach (var c in (string[])["$run_id", "$step_id", "$type", "$at", "$data"])
-            command.Parameters.Add(new SqliteParameter(c, null));
+        p.Bind(0, e.RunId);
+        p.Bind(1, e.StepId);
+        p.Bind(2, e.Type);
+        p.Bind(3, e.At);
+        p.Bind(4, e.Data);
     }
 
-    public static void Bind(SqliteParameterCollection p, RunEvent e)
+    public static RunEvent Read(Statement r) => new()
     {
-        p[0].Value = e.RunId;
-        p[1].Value = Values.Text(e.StepId);
-        p[2].Value = e.Type;
-        p[3].Value = Values.Time(e.At);
-        p[4].Value = Values.Json(e.Data);
-    }
-
-    public static RunEvent Read(SqliteDataReader r) => new()
-    {
-        Seq = r.GetInt64(0),
-        RunId = r.GetString(1),
-        StepId = Values.ReadTextOrNull(r, 2),
-        Type = r.GetString(3),
+        Seq = r.Int64(0),
+        RunId = r.Text(1),
+        StepId = r.TextOrNull(2),
+        Type = r.Text(3),
         At = Values.ReadTime(r, 4),
         Data = Values.ReadObjectOrNull(r, 5),
     };
@@ -330,41 +311,35 @@ internal static class SessionRows
     public static readonly string[] Parameters =
         ["$id", "$agent", "$messages", "$turns", "$input_tokens", "$output_tokens", "$cached_tokens", "$cost_usd", "$created_at", "$updated_at"];
 
-    public static void AddParameters(SqliteCommand command)
+    public static void Bind(Statement p, SessionRecord s)
     {
-        foreach (var p in Parameters)
-            command.Parameters.Add(new SqliteParameter(p, null));
-    }
-
-    public static void Bind(SqliteParameterCollection p, SessionRecord s)
-    {
-        p[0].Value = s.Id;
-        p[1].Value = s.Agent;
-        p[2].Value = s.Messages.ToJsonString();
-        p[3].Value = s.Turns;
-        p[4].Value = s.Usage.InputTokens;
-        p[5].Value = s.Usage.OutputTokens;
-        p[6].Value = s.Usage.CachedTokens;
-        p[7].Value = Values.Money(s.Usage.CostUsd);
-        p[8].Value = Values.Time(s.CreatedAt);
-        p[9].Value = Values.Time(s.UpdatedAt);
+        p.Bind(0, s.Id);
+        p.Bind(1, s.Agent);
+        p.Bind(2, s.Messages);
+        p.Bind(3, s.Turns);
+        p.Bind(4, s.Usage.InputTokens);
+        p.Bind(5, s.Usage.OutputTokens);
+        p.Bind(6, s.Usage.CachedTokens);
+        p.Bind(7, Values.Money(s.Usage.CostUsd));
+        p.Bind(8, s.CreatedAt);
+        p.Bind(9, s.UpdatedAt);
     }
 
     /// <summary>Reads the columns of <see cref="Select"/>; the transcript, when selected, follows them.</summary>
-    public static SessionRecord Read(SqliteDataReader r, bool withMessages) => new()
+    public static SessionRecord Read(Statement r, bool withMessages) => new()
     {
-        Id = r.GetString(0),
-        Agent = r.GetString(1),
-        Turns = r.GetInt32(2),
+        Id = r.Text(0),
+        Agent = r.Text(1),
+        Turns = r.Int32(2),
         Usage = new Usage
         {
-            InputTokens = r.GetInt64(3),
-            OutputTokens = r.GetInt64(4),
-            CachedTokens = r.GetInt64(5),
+            InputTokens = r.Int64(3),
+            OutputTokens = r.Int64(4),
+            CachedTokens = r.Int64(5),
             CostUsd = Values.ReadMoney(r, 6),
         },
         CreatedAt = Values.ReadTime(r, 7),
         UpdatedAt = Values.ReadTime(r, 8),
-        Messages = withMessages ? JsonNode.Parse(r.GetString(9))?.AsArray() ?? [] : [],
+        Messages = withMessages ? r.Json(9)?.AsArray() ?? [] : [],
     };
 }

@@ -14,7 +14,8 @@ internal sealed partial class StoreConnection : IDisposable
     private const string OpenStatuses = "('pending', 'ready', 'running', 'waiting')";
     private const string FailedStatuses = "('failed', 'timed_out')";
 
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Statement> _statements = new(StringComparer.Ordinal);
+    private readonly Utf8Buffer _buffer = new();
 
     private StoreConnection(SqliteConnection connection) => Connection = connection;
 
@@ -45,50 +46,35 @@ internal sealed partial class StoreConnection : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in _commands.Values)
-            command.Dispose();
-        _commands.Clear();
+        // Statements first: a connection closes only once its statements are finalized.
+        foreach (var statement in _statements.Values)
+            statement.Dispose();
+        _statements.Clear();
+        _buffer.Dispose();
         Connection.Dispose();
     }
 
     /// <summary>A prepared statement, created on first use and kept for the life of the connection.</summary>
-    private SqliteCommand Command(string sql, Action<SqliteCommand>? addParameters = null)
+    private Statement Statement(string sql, params string[] parameters)
     {
-        if (_commands.TryGetValue(sql, out var command))
-            return command;
-        command = Connection.CreateCommand();
-        command.CommandText = sql;
-        addParameters?.Invoke(command);
-        _commands[sql] = command;
-        return command;
+        if (_statements.TryGetValue(sql, out var statement))
+            return statement;
+        statement = new Statement(Connection.Handle!, _buffer, sql, parameters);
+        _statements[sql] = statement;
+        return statement;
     }
-
-    private SqliteCommand Command(string sql, string p0) => Command(sql, c => c.Parameters.Add(new SqliteParameter(p0, null)));
-
-    private SqliteCommand Command(string sql, string p0, string p1) => Command(sql, c =>
-    {
-        c.Parameters.Add(new SqliteParameter(p0, null));
-        c.Parameters.Add(new SqliteParameter(p1, null));
-    });
-
-    private SqliteCommand Command(string sql, string p0, string p1, string p2) => Command(sql, c =>
-    {
-        c.Parameters.Add(new SqliteParameter(p0, null));
-        c.Parameters.Add(new SqliteParameter(p1, null));
-        c.Parameters.Add(new SqliteParameter(p2, null));
-    });
 
     // ---- transaction control ----
 
-    public void Begin() => Command("BEGIN IMMEDIATE").ExecuteNonQuery();
+    public void Begin() => Statement("BEGIN IMMEDIATE").Execute();
 
-    public void Commit() => Command("COMMIT").ExecuteNonQuery();
+    public void Commit() => Statement("COMMIT").Execute();
 
     public void Rollback()
     {
         try
         {
-            Command("ROLLBACK").ExecuteNonQuery();
+            Statement("ROLLBACK").Execute();
         }
         catch (SqliteException)
         {
@@ -100,87 +86,92 @@ internal sealed partial class StoreConnection : IDisposable
 
     public StepRecord? GetStep(string id)
     {
-        var command = Command($"SELECT {StepRows.Select} FROM steps WHERE id = $id", "$id");
-        command.Parameters[0].Value = id;
-        var step = ReadOneStep(command);
+        var statement = Statement($"SELECT {StepRows.Select} FROM steps WHERE id = $id", "$id");
+        statement.Bind(0, id);
+        var step = statement.One(StepRows.Read);
         return step is null ? null : step with { DependsOn = DependsOn(id) };
     }
 
     public StepRecord? FindByIdempotencyKey(string key)
     {
-        var command = Command($"SELECT {StepRows.Select} FROM steps WHERE idempotency_key = $key", "$key");
-        command.Parameters[0].Value = key;
-        var step = ReadOneStep(command);
+        var statement = Statement($"SELECT {StepRows.Select} FROM steps WHERE idempotency_key = $key", "$key");
+        statement.Bind(0, key);
+        var step = statement.One(StepRows.Read);
         return step is null ? null : step with { DependsOn = DependsOn(step.Id) };
     }
 
     private List<string> DependsOn(string id)
     {
-        var command = Command("SELECT depends_on FROM step_deps WHERE step_id = $id ORDER BY rowid", "$id");
-        command.Parameters[0].Value = id;
-        return ReadStrings(command);
+        var statement = Statement("SELECT depends_on FROM step_deps WHERE step_id = $id ORDER BY rowid", "$id");
+        statement.Bind(0, id);
+        return statement.All(FirstText);
     }
 
     public List<string> GetDependants(string id)
     {
-        var command = Command("SELECT step_id FROM step_deps WHERE depends_on = $id ORDER BY rowid", "$id");
-        command.Parameters[0].Value = id;
-        return ReadStrings(command);
+        var statement = Statement("SELECT step_id FROM step_deps WHERE depends_on = $id ORDER BY rowid", "$id");
+        statement.Bind(0, id);
+        return statement.All(FirstText);
     }
 
     public RunRecord? GetRun(string id)
     {
-        var command = Command($"SELECT {RunRows.Select} FROM runs WHERE id = $id", "$id");
-        command.Parameters[0].Value = id;
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? RunRows.Read(reader) : null;
+        var statement = Statement($"SELECT {RunRows.Select} FROM runs WHERE id = $id", "$id");
+        statement.Bind(0, id);
+        return statement.One(RunRows.Read);
     }
 
     public List<RunRecord> ListRuns(int limit)
     {
-        var command = Command($"SELECT {RunRows.Select} FROM runs ORDER BY created_at DESC, id DESC LIMIT $limit", "$limit");
-        command.Parameters[0].Value = limit;
-        var runs = new List<RunRecord>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            runs.Add(RunRows.Read(reader));
-        return runs;
+        var statement = Statement($"SELECT {RunRows.Select} FROM runs ORDER BY created_at DESC, id DESC LIMIT $limit", "$limit");
+        statement.Bind(0, limit);
+        return statement.All(RunRows.Read);
     }
 
     public List<StepRecord> ListSteps(StepQuery query)
     {
         if (query.Statuses is { Count: 0 } || query.Limit is <= 0)
             return [];
-        var statusCount = query.Statuses?.Count ?? 0;
-        // One prepared statement per shape of query; the shapes are few.
-        var shape = $"{(query.RunId is null ? 0 : 1)}{(query.Node is null ? 0 : 1)}{(query.FinishedBefore is null ? 0 : 1)}{(query.Limit is null ? 0 : 1)}:{statusCount}";
-        if (!_commands.TryGetValue(shape, out var command))
+        var where = new List<string>(4);
+        var parameters = new List<string>(4);
+        if (query.RunId is not null)
         {
-            var where = new List<string>();
-            if (query.RunId is not null) where.Add("run_id = $run");
-            if (query.Node is not null) where.Add("node = $node");
-            if (statusCount > 0) where.Add($"status IN ({string.Join(", ", Enumerable.Range(0, statusCount).Select(i => "$s" + i))})");
-            if (query.FinishedBefore is not null) where.Add("finished_at < $before");
-            var filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
-            var sql = query.Limit is null
-                ? $"SELECT {StepRows.Select} FROM steps{filter} ORDER BY seq"
-                : $"SELECT * FROM (SELECT {StepRows.Select} FROM steps{filter} ORDER BY seq DESC LIMIT $limit) ORDER BY seq";
-            command = Connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in (string[])["$run", "$node", "$before", "$limit"])
-                command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
-            for (var i = 0; i < statusCount; i++)
-                command.Parameters.Add(new SqliteParameter("$s" + i, DBNull.Value));
-            _commands[shape] = command;
+            where.Add("run_id = $run");
+            parameters.Add("$run");
         }
-        var p = command.Parameters;
-        p[0].Value = Values.Text(query.RunId);
-        p[1].Value = Values.Text(query.Node);
-        p[2].Value = Values.Time(query.FinishedBefore);
-        p[3].Value = query.Limit is { } limit ? limit : DBNull.Value;
-        for (var i = 0; i < statusCount; i++)
-            p[4 + i].Value = query.Statuses![i].ToWire();
-        var steps = ReadSteps(command);
+        if (query.Node is not null)
+        {
+            where.Add("node = $node");
+            parameters.Add("$node");
+        }
+        // Statuses are written into the statement, not bound: the planner can then use the partial indexes of ready,
+        // running and waiting steps. They are the enum's fixed wire names.
+        if (query.Statuses is { } statuses)
+            where.Add(statuses.Count == 1 ? $"status = '{statuses[0].ToWire()}'" : $"status IN ({string.Join(", ", statuses.Select(s => $"'{s.ToWire()}'"))})");
+        if (query.FinishedBefore is not null)
+        {
+            where.Add("finished_at < $before");
+            parameters.Add("$before");
+        }
+        var filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
+        string sql;
+        if (query.Limit is null)
+        {
+            sql = $"SELECT {StepRows.Select} FROM steps{filter} ORDER BY seq";
+        }
+        else
+        {
+            sql = $"SELECT * FROM (SELECT {StepRows.Select} FROM steps{filter} ORDER BY seq DESC LIMIT $limit) ORDER BY seq";
+            parameters.Add("$limit");
+        }
+        // One prepared statement per shape of query; the shapes are few.
+        var statement = Statement(sql, [.. parameters]);
+        var p = 0;
+        if (query.RunId is not null) statement.Bind(p++, query.RunId);
+        if (query.Node is not null) statement.Bind(p++, query.Node);
+        if (query.FinishedBefore is { } before) statement.Bind(p++, before);
+        if (query.Limit is { } limit) statement.Bind(p, limit);
+        var steps = statement.All(StepRows.Read);
         if (query.IncludeDependencies)
         {
             for (var i = 0; i < steps.Count; i++)
@@ -193,7 +184,7 @@ internal sealed partial class StoreConnection : IDisposable
     {
         if (prefix.Length == 0 || limit <= 0)
             return [];
-        var command = Command(
+        var statement = Statement(
             """
             SELECT id FROM (
                 SELECT id FROM runs WHERE id >= $lo AND id < $hi AND substr(id, 1, length($lo)) = $lo
@@ -201,33 +192,29 @@ internal sealed partial class StoreConnection : IDisposable
                 SELECT id FROM steps WHERE id >= $lo AND id < $hi AND substr(id, 1, length($lo)) = $lo)
             ORDER BY id LIMIT $limit
             """, "$lo", "$hi", "$limit");
-        command.Parameters[0].Value = prefix;
+        statement.Bind(0, prefix);
         // The smallest string greater than every string starting with the prefix (ordinal order).
         var last = prefix[^1];
-        command.Parameters[1].Value = last == char.MaxValue ? prefix + char.MaxValue : prefix[..^1] + (char)(last + 1);
-        command.Parameters[2].Value = limit;
-        return ReadStrings(command);
+        statement.Bind(1, last == char.MaxValue ? prefix + char.MaxValue : prefix[..^1] + (char)(last + 1));
+        statement.Bind(2, limit);
+        return statement.All(FirstText);
     }
 
     public List<RunEvent> ListEvents(string? runId, long afterSeq, int limit)
     {
-        var command = runId is null
-            ? Command($"SELECT {EventRows.Select} FROM events WHERE seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit")
-            : Command($"SELECT {EventRows.Select} FROM events WHERE run_id = $run AND seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit", "$run");
-        command.Parameters[0].Value = afterSeq;
-        command.Parameters[1].Value = limit;
+        var statement = runId is null
+            ? Statement($"SELECT {EventRows.Select} FROM events WHERE seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit")
+            : Statement($"SELECT {EventRows.Select} FROM events WHERE run_id = $run AND seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit", "$run");
+        statement.Bind(0, afterSeq);
+        statement.Bind(1, limit);
         if (runId is not null)
-            command.Parameters[2].Value = runId;
-        var events = new List<RunEvent>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            events.Add(EventRows.Read(reader));
-        return events;
+            statement.Bind(2, runId);
+        return statement.All(EventRows.Read);
     }
 
     public List<StepRecord> ListClaimable(DateTimeOffset now, int limit)
     {
-        var command = Command(
+        var statement = Statement(
             $"""
             SELECT {StepRows.Select} FROM steps
             WHERE status = 'ready' AND (not_before IS NULL OR not_before <= $now)
@@ -235,112 +222,98 @@ internal sealed partial class StoreConnection : IDisposable
             ORDER BY priority DESC, seq
             LIMIT $limit
             """, "$now", "$limit");
-        command.Parameters[0].Value = now.ToUnixTimeMilliseconds();
-        command.Parameters[1].Value = limit;
-        return ReadSteps(command);
+        statement.Bind(0, now);
+        statement.Bind(1, limit);
+        return statement.All(StepRows.Read);
     }
 
-    public DateTimeOffset? NextBackoff()
-    {
-        var command = Command("SELECT min(not_before) FROM steps INDEXED BY steps_backoff WHERE status = 'ready' AND not_before IS NOT NULL");
-        return command.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-    }
+    public DateTimeOffset? NextBackoff() =>
+        Statement("SELECT min(not_before) FROM steps INDEXED BY steps_backoff WHERE status = 'ready' AND not_before IS NOT NULL").Scalar() is { } ms
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
 
     public List<StepRecord> ListExpiredLeases(DateTimeOffset now)
     {
-        var command = Command(
+        var statement = Statement(
             $"SELECT {StepRows.Select} FROM steps INDEXED BY steps_running WHERE status = 'running' AND lease_expires_at < $now ORDER BY lease_expires_at",
             "$now");
-        command.Parameters[0].Value = now.ToUnixTimeMilliseconds();
-        return ReadSteps(command);
+        statement.Bind(0, now);
+        return statement.All(StepRows.Read);
     }
 
     public RunningCounts CountRunning()
     {
-        var command = Command("SELECT agent, run_id, count(*) FROM steps INDEXED BY steps_running WHERE status = 'running' GROUP BY agent, run_id");
+        var rows = Statement("SELECT agent, run_id, count(*) FROM steps INDEXED BY steps_running WHERE status = 'running' GROUP BY agent, run_id")
+            .All(static r => (Agent: r.Text(0), Run: r.Text(1), Count: r.Int32(2)));
         var byAgent = new Dictionary<string, int>(StringComparer.Ordinal);
         var byRun = new Dictionary<string, int>(StringComparer.Ordinal);
         var total = 0;
-        using (var reader = command.ExecuteReader())
+        foreach (var (agent, run, count) in rows)
         {
-            while (reader.Read())
-            {
-                var agent = reader.GetString(0);
-                var run = reader.GetString(1);
-                var count = reader.GetInt32(2);
-                byAgent[agent] = byAgent.GetValueOrDefault(agent) + count;
-                byRun[run] = byRun.GetValueOrDefault(run) + count;
-                total += count;
-            }
+            byAgent[agent] = byAgent.GetValueOrDefault(agent) + count;
+            byRun[run] = byRun.GetValueOrDefault(run) + count;
+            total += count;
         }
         return new RunningCounts { Total = total, ByAgent = byAgent, ByRun = byRun };
     }
 
     public StatusSummary Summarize(string? runId)
     {
-        var command = runId is null
-            ? Command("SELECT status, count(*) FROM steps GROUP BY status")
-            : Command("SELECT status, count(*) FROM steps WHERE run_id = $run GROUP BY status", "$run");
+        var statement = runId is null
+            ? Statement("SELECT status, count(*) FROM steps GROUP BY status")
+            : Statement("SELECT status, count(*) FROM steps WHERE run_id = $run GROUP BY status", "$run");
         if (runId is not null)
-            command.Parameters[0].Value = runId;
+            statement.Bind(0, runId);
         var counts = new Dictionary<StepStatus, int>();
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-                counts[Values.ReadStepStatus(reader, 0)] = reader.GetInt32(1);
-        }
+        foreach (var (status, count) in statement.All(static r => (Values.ReadStepStatus(r, 0), r.Int32(1))))
+            counts[status] = count;
         return new StatusSummary(counts);
     }
 
     public bool HasOpenSteps(string runId)
     {
-        var command = Command($"SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = $run AND status IN {OpenStatuses})", "$run");
-        command.Parameters[0].Value = runId;
-        return (long)command.ExecuteScalar()! != 0;
+        var statement = Statement($"SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = $run AND status IN {OpenStatuses})", "$run");
+        statement.Bind(0, runId);
+        return statement.Scalar() != 0;
     }
 
     public bool HasFailedSteps(string runId)
     {
-        var command = Command($"SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = $run AND status IN {FailedStatuses})", "$run");
-        command.Parameters[0].Value = runId;
-        return (long)command.ExecuteScalar()! != 0;
+        var statement = Statement($"SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = $run AND status IN {FailedStatuses})", "$run");
+        statement.Bind(0, runId);
+        return statement.Scalar() != 0;
     }
 
     public SessionRecord? GetSession(string id)
     {
-        var command = Command($"SELECT {SessionRows.Select}, messages FROM sessions WHERE id = $id", "$id");
-        command.Parameters[0].Value = id;
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? SessionRows.Read(reader, withMessages: true) : null;
+        var statement = Statement($"SELECT {SessionRows.Select}, messages FROM sessions WHERE id = $id", "$id");
+        statement.Bind(0, id);
+        return statement.One(static r => SessionRows.Read(r, withMessages: true));
     }
 
     public List<SessionRecord> ListSessions(int limit)
     {
-        var command = Command($"SELECT {SessionRows.Select} FROM sessions ORDER BY updated_at DESC, id LIMIT $limit", "$limit");
-        command.Parameters[0].Value = limit;
-        using var reader = command.ExecuteReader();
-        var list = new List<SessionRecord>();
-        while (reader.Read())
-            list.Add(SessionRows.Read(reader, withMessages: false));
-        return list;
+        var statement = Statement($"SELECT {SessionRows.Select} FROM sessions ORDER BY updated_at DESC, id LIMIT $limit", "$limit");
+        statement.Bind(0, limit);
+        return statement.All(static r => SessionRows.Read(r, withMessages: false));
     }
 
     // ---- writes (inside a transaction) ----
 
     public void SaveSession(SessionRecord session)
     {
-        var command = Command(SessionRows.Upsert, SessionRows.AddParameters);
-        SessionRows.Bind(command.Parameters, session);
-        command.ExecuteNonQuery();
+        var statement = Statement(SessionRows.Upsert, SessionRows.Parameters);
+        SessionRows.Bind(statement, session);
+        statement.Execute();
     }
 
     public void InsertRun(RunRecord run)
     {
-        var command = Command(RunRows.Insert, RunRows.AddParameters);
-        RunRows.Bind(command.Parameters, run);
+        var statement = Statement(RunRows.Insert, RunRows.Parameters);
+        RunRows.Bind(statement, run, Remember(run.State, ref _lastState, ref _lastStateText), Remember(run.Graph, ref _lastGraph, ref _lastGraphText));
         try
         {
-            command.ExecuteNonQuery();
+            statement.Execute();
         }
         catch (SqliteException ex) when (IsUniqueViolation(ex))
         {
@@ -350,21 +323,20 @@ internal sealed partial class StoreConnection : IDisposable
 
     public void UpdateRun(RunRecord run)
     {
-        var command = Command(RunRows.Update, RunRows.AddParameters);
-        RunRows.Bind(command.Parameters, run);
-        if (command.ExecuteNonQuery() == 0)
+        var statement = Statement(RunRows.Update, RunRows.Parameters);
+        RunRows.Bind(statement, run, Remember(run.State, ref _lastState, ref _lastStateText), Remember(run.Graph, ref _lastGraph, ref _lastGraphText));
+        if (statement.Execute() == 0)
             throw new InvalidOperationException($"run {run.Id} does not exist");
-        RememberDocuments(run, command.Parameters);
     }
 
     public StepRecord InsertStep(StepRecord step)
     {
-        var command = Command(StepRows.Insert, StepRows.AddParameters);
-        StepRows.Bind(command.Parameters, step);
+        var statement = Statement(StepRows.Insert, StepRows.Parameters);
+        StepRows.Bind(statement, step);
         long seq;
         try
         {
-            seq = (long)command.ExecuteScalar()!;
+            seq = statement.Insert();
         }
         catch (SqliteException ex) when (IsUniqueViolation(ex))
         {
@@ -375,12 +347,12 @@ internal sealed partial class StoreConnection : IDisposable
         }
         if (step.DependsOn.Count > 0)
         {
-            var edge = Command("INSERT INTO step_deps (step_id, depends_on) VALUES ($step, $dep)", "$step", "$dep");
-            edge.Parameters[0].Value = step.Id;
+            var edge = Statement("INSERT INTO step_deps (step_id, depends_on) VALUES ($step, $dep)", "$step", "$dep");
+            edge.Bind(0, step.Id);
             foreach (var dep in step.DependsOn)
             {
-                edge.Parameters[1].Value = dep;
-                edge.ExecuteNonQuery();
+                edge.Bind(1, dep);
+                edge.Execute();
             }
         }
         return step with { Seq = seq };
@@ -388,31 +360,32 @@ internal sealed partial class StoreConnection : IDisposable
 
     public void UpdateStep(StepRecord step)
     {
-        var command = Command(StepRows.Update, StepRows.AddParameters);
-        StepRows.Bind(command.Parameters, step);
-        if (command.ExecuteNonQuery() == 0)
+        var statement = Statement(StepRows.Update, StepRows.Parameters);
+        StepRows.Bind(statement, step);
+        if (statement.Execute() == 0)
             throw new InvalidOperationException($"step {step.Id} does not exist");
     }
 
     public long AppendEvent(RunEvent runEvent)
     {
-        var command = Command(EventRows.Insert, EventRows.AddParameters);
-        EventRows.Bind(command.Parameters, runEvent);
-        return (long)command.ExecuteScalar()!;
+        var statement = Statement(EventRows.Insert, EventRows.Parameters);
+        EventRows.Bind(statement, runEvent);
+        return statement.Insert();
     }
 
     public void DeleteRun(string runId)
     {
-        var command = Command(
-            """
-            DELETE FROM step_deps WHERE step_id IN (SELECT id FROM steps WHERE run_id = $run);
-            DELETE FROM events WHERE run_id = $run;
-            DELETE FROM checkpoints WHERE run_id = $run;
-            DELETE FROM steps WHERE run_id = $run;
-            DELETE FROM runs WHERE id = $run;
-            """, "$run");
-        command.Parameters[0].Value = runId;
-        command.ExecuteNonQuery();
+        foreach (var sql in (string[])[
+            "DELETE FROM step_deps WHERE step_id IN (SELECT id FROM steps WHERE run_id = $run)",
+            "DELETE FROM events WHERE run_id = $run",
+            "DELETE FROM checkpoints WHERE run_id = $run",
+            "DELETE FROM steps WHERE run_id = $run",
+            "DELETE FROM runs WHERE id = $run"])
+        {
+            var statement = Statement(sql, "$run");
+            statement.Bind(0, runId);
+            statement.Execute();
+        }
     }
 
     // ---- helpers ----
@@ -420,27 +393,5 @@ internal sealed partial class StoreConnection : IDisposable
     private static bool IsUniqueViolation(SqliteException ex) =>
         ex.SqliteErrorCode == 19 && ex.SqliteExtendedErrorCode is 2067 or 1555; // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
 
-    private static StepRecord? ReadOneStep(SqliteCommand command)
-    {
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? StepRows.Read(reader) : null;
-    }
-
-    private static List<StepRecord> ReadSteps(SqliteCommand command)
-    {
-        var steps = new List<StepRecord>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            steps.Add(StepRows.Read(reader));
-        return steps;
-    }
-
-    private static List<string> ReadStrings(SqliteCommand command)
-    {
-        var list = new List<string>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            list.Add(reader.GetString(0));
-        return list;
-    }
+    private static string FirstText(Statement r) => r.Text(0);
 }

@@ -6,6 +6,7 @@ using Orchestra.Core;
 using Orchestra.Core.Agents;
 using Orchestra.Core.Engine;
 using Orchestra.Core.Model;
+using Orchestra.Core.Storage;
 using Orchestra.Storage.Sqlite;
 using Orchestra.Storage.Tests.Support;
 
@@ -74,6 +75,73 @@ public sealed class SqliteStoreTests : IDisposable
 
         Assert.Equal(schema, Scalar(DbPath, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_schema ORDER BY name)"));
         Assert.Equal(SqliteStore.SchemaVersion, Long(DbPath, "PRAGMA user_version"));
+    }
+
+    [Fact]
+    public async Task Open_AVersion3Store_RebuildsStepsAndEvents_KeepingEveryRowEdgeAndSequence()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            Schema.Execute(connection, "PRAGMA foreign_keys = ON");
+            Schema.Migrate(connection, DbPath, 3);
+            const string columns = "id, run_id, name, agent, prompt, status, priority, pending_dependencies, on_dependency_failure, attempt, max_attempts, idempotency_key, failure_kind, input_tokens, output_tokens, cached_tokens, cost_usd, lost_attempts, created_at";
+            Schema.Execute(connection, $"""
+                INSERT INTO runs (id, kind, name, status, state, graph, on_dependency_failure, created_at)
+                    VALUES ('run_a', 'task', 't', 'running', '{"{}"}', '{"{}"}', 'fail', 1);
+                INSERT INTO steps ({columns}) VALUES ('stp_a', 'run_a', 'a', 'x', '', 'succeeded', 0, 0, 'fail', 1, 1, 'key-a', 'none', 0, 0, 0, '0', 0, 1);
+                INSERT INTO steps ({columns}) VALUES ('stp_b', 'run_a', 'b', 'x', '', 'ready', 0, 0, 'fail', 1, 1, NULL, 'none', 0, 0, 0, '0', 0, 2);
+                INSERT INTO step_deps (step_id, depends_on) VALUES ('stp_b', 'stp_a');
+                INSERT INTO events (run_id, step_id, type, at) VALUES ('run_a', 'stp_a', 'step.created', 1), ('run_a', 'stp_b', 'step.created', 2);
+                DELETE FROM events WHERE seq = 2;
+                """);
+            Assert.Equal(3, Schema.ReadVersion(connection));
+        }
+
+        await using (var store = SqliteStore.Open(DbPath))
+        {
+            var b = await store.GetStepAsync("stp_b");
+            Assert.Equal(["stp_a"], b!.DependsOn);
+            Assert.Equal(StepStatus.Ready, b.Status);
+            Assert.Equal("stp_a", (await store.FindByIdempotencyKeyAsync("key-a"))?.Id);
+            Assert.Equal(["stp_b"], (await store.ListClaimableAsync(T0, 10)).Select(s => s.Id));
+            Assert.Equal([1L], (await store.ListEventsAsync("run_a", 0, 10)).Select(e => e.Seq));
+            var seq = await store.TransactAsync(t => t.AppendEventAsync(new RunEvent { RunId = "run_a", Type = "run.note", At = T0 }));
+            Assert.Equal(2, seq);
+            await store.TransactAsync(async t =>
+            {
+                await t.DeleteRunAsync("run_a");
+                return 0;
+            });
+        }
+
+        Assert.Equal(SqliteStore.SchemaVersion, Long(DbPath, "PRAGMA user_version"));
+        Assert.Equal(1, Long(DbPath, "PRAGMA foreign_keys"));
+        Assert.Equal(0, Long(DbPath, "SELECT count(*) FROM steps") + Long(DbPath, "SELECT count(*) FROM step_deps") + Long(DbPath, "SELECT count(*) FROM events"));
+        Assert.Equal(0, Long(DbPath, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_new' OR name IN ('steps_claim', 'steps_run_node')"));
+        Assert.DoesNotContain("AUTOINCREMENT", (string)Scalar(DbPath, "SELECT group_concat(sql) FROM sqlite_schema WHERE name IN ('steps', 'events')")!, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task AStepWithoutAnIdempotencyKey_AndOneWithAUsedKey_AreTreatedApart()
+    {
+        await using var store = SqliteStore.Open(DbPath);
+        await InsertRunAsync(store, Run("run_k"));
+        StepRecord Step(string id, string? key) => new()
+        {
+            Id = id, RunId = "run_k", Name = id, Agent = "x", Prompt = "", Status = StepStatus.Ready, IdempotencyKey = key, CreatedAt = T0,
+        };
+        await store.TransactAsync(async t =>
+        {
+            await t.InsertStepAsync(Step("stp_1", null));
+            await t.InsertStepAsync(Step("stp_2", null));
+            await t.InsertStepAsync(Step("stp_3", "k"));
+            return 0;
+        });
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.TransactAsync(t => t.InsertStepAsync(Step("stp_4", "k"))).AsTask());
+        Assert.Contains("idempotency key 'k' is already used", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(3, (await store.ListStepsAsync(new StepQuery { RunId = "run_k" })).Count);
     }
 
     [Fact]

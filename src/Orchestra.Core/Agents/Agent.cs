@@ -60,6 +60,13 @@ public abstract class Agent
     public virtual bool IsDetached => false;
 
     /// <summary>
+    /// True when the worker may start this agent's steps on its own loop instead of handing them to a pool thread:
+    /// the agent's work up to its first pending <c>await</c> is short. In-process function nodes are; agents that
+    /// start processes or call remote APIs are not. <value>The default value is false.</value>
+    /// </summary>
+    public bool RunsInline { get; init; }
+
+    /// <summary>
     /// Runs one attempt. Failures come back as results; an exception escaping the kind is caught here and
     /// reported as a permanent failure naming the agent, so one broken agent never takes a worker down.
     /// </summary>

@@ -158,7 +158,11 @@ public sealed class Worker : IDisposable
         var execution = new Execution(step);
         _inflight[step.Id] = execution;
         _started++;
-        execution.Task = Task.Run(() => ExecuteAsync(execution, resume));
+        // An agent that only computes briefly before it awaits runs here, on the loop: a step that finishes at once is
+        // recorded on the loop's next turn without two thread hand-offs.
+        execution.Task = _engine.FindAgent(step.Agent) is { RunsInline: true }
+            ? ExecuteAsync(execution, resume)
+            : Task.Run(() => ExecuteAsync(execution, resume));
     }
 
     private async Task ExecuteAsync(Execution x, bool resume)

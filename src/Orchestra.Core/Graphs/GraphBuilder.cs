@@ -23,9 +23,12 @@ public sealed class GraphBuilder
     public GraphBuilder AddNode(string name, string agent, Func<GraphContext, string>? prompt = null, int maxAttempts = 1, TimeSpan? timeout = null) =>
         Add(new GraphNode { Name = name, Agent = agent, Prompt = prompt, MaxAttempts = maxAttempts, Timeout = timeout });
 
-    /// <summary>Adds a node executed by a C# function.</summary>
-    public GraphBuilder AddNode(string name, Func<AgentContext, CancellationToken, ValueTask<AgentResult>> handler, Func<GraphContext, string>? prompt = null, int maxAttempts = 1) =>
-        Add(new GraphNode { Name = name, Handler = handler, Prompt = prompt, MaxAttempts = maxAttempts });
+    /// <summary>
+    /// Adds a node executed by a C# function. The function starts on the worker's loop (see <see cref="GraphNode.Inline"/>):
+    /// pass <paramref name="inline"/> false when it blocks or computes for long before its first <c>await</c>.
+    /// </summary>
+    public GraphBuilder AddNode(string name, Func<AgentContext, CancellationToken, ValueTask<AgentResult>> handler, Func<GraphContext, string>? prompt = null, int maxAttempts = 1, bool inline = true) =>
+        Add(new GraphNode { Name = name, Handler = handler, Prompt = prompt, MaxAttempts = maxAttempts, Inline = inline });
 
     /// <summary>Adds a node.</summary>
     public GraphBuilder Add(GraphNode node)

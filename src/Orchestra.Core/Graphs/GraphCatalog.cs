@@ -17,7 +17,7 @@ public sealed class GraphCatalog : IAgentResolver
             if (node.Handler is { } handler)
             {
                 var name = GraphDefinition.FunctionAgentName(graph.Name, node.Name);
-                _functions[name] = new FunctionAgent(name, handler);
+                _functions[name] = new FunctionAgent(name, handler) { RunsInline = node.Inline };
             }
         }
         return this;

@@ -50,6 +50,14 @@ public sealed record GraphNode
     /// <summary>A C# function executing the node in process.</summary>
     public Func<AgentContext, CancellationToken, ValueTask<AgentResult>>? Handler { get; init; }
 
+    /// <summary>
+    /// The <see cref="Handler"/> starts on the worker's own loop rather than on a pool thread, saving two thread
+    /// hand-offs per node: it runs there until its first <c>await</c> that does not complete at once. Set it to false
+    /// for a function that blocks or computes for long before it awaits anything. Ignored for agent nodes.
+    /// <value>The default value is true.</value>
+    /// </summary>
+    public bool Inline { get; init; } = true;
+
     /// <summary>Builds the node's prompt from the context; null gives an empty prompt.</summary>
     public Func<GraphContext, string>? Prompt { get; init; }
 

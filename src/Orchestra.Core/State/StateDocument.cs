@@ -12,15 +12,21 @@ public static class StateDocument
     /// </summary>
     public static JsonObject Apply(JsonObject state, JsonObject? delta, IReadOnlyDictionary<string, Reducer>? reducers = null)
     {
-        var result = (JsonObject)state.DeepClone();
         if (delta is null)
-            return result;
-        foreach (var (key, value) in delta)
+            return (JsonObject)state.DeepClone();
+        // A key the delta changes is reduced from the original value, which the reducer copies as it needs: copying it
+        // first as well would copy a growing list twice on every append.
+        var result = new JsonObject();
+        foreach (var (key, value) in state)
+            result[key] = delta.TryGetPropertyValue(key, out var update) ? Reduce(ReducerOf(key), value, update) : value?.DeepClone();
+        foreach (var (key, update) in delta)
         {
-            var reducer = reducers is not null && reducers.TryGetValue(key, out var r) ? r : Reducer.Replace;
-            result[key] = Reduce(reducer, result[key], value);
+            if (!state.ContainsKey(key))
+                result[key] = Reduce(ReducerOf(key), null, update);
         }
         return result;
+
+        Reducer ReducerOf(string key) => reducers is not null && reducers.TryGetValue(key, out var r) ? r : Reducer.Replace;
     }
 
     /// <summary>Combines one value.</summary>

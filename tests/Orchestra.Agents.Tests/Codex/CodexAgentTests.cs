@@ -456,6 +456,8 @@ public sealed class CodexAgentTests : CodexTestBase
         });
         var process = Assert.NotNull(launch.Process);
         Track(process);
+        // The launcher returns once the child exists; the environment it is found by is there once it runs its program.
+        await WaitUntilAsync(() => File.ReadAllText($"/proc/{process.Pid}/environ").Contains($"ORCHESTRA_STEP_ID={step.Id}", StringComparison.Ordinal), "the process runs its program");
 
         var found = await agent.ReconcileAsync(step);
 

@@ -51,6 +51,37 @@ public class GraphExecutionTests
     }
 
     [Fact]
+    public async Task AnInlineNodeWaitingOnAnother_LeavesTheWorkerFreeToStartIt()
+    {
+        // b1 starts on the worker's loop and waits for b2; were the loop held by b1, b2 would never start.
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var engine = Engine();
+        engine.Graphs.Register(new GraphBuilder("wait")
+            .AddNode("b1", async (c, ct) =>
+            {
+                await released.Task.WaitAsync(ct);
+                return await Node(c, "b1");
+            })
+            .AddNode("b2", (c, _) =>
+            {
+                released.TrySetResult();
+                return Node(c, "b2");
+            }, inline: false)
+            .AddNode("b3", (c, _) => Node(c, "b3"))
+            .AddNode("join", (c, _) => Node(c, "join"))
+            .AddEdge(GraphDefinition.Start, ["b1", "b2", "b3"])
+            .AddJoin(["b1", "b2", "b3"], "join")
+            .AddEdge("join", GraphDefinition.End)
+            .Build());
+
+        var run = await RunToEndAsync(engine, "wait").WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(["b1", "b2", "b3"], _trace.Take(3).Order());
+        Assert.Equal("join", _trace.Last());
+    }
+
+    [Fact]
     public async Task FanOutAndJoinAll_RunsTheJoinOnceAfterEveryBranch()
     {
         var engine = Engine();
