@@ -35,6 +35,9 @@ internal static class GraphBenchmark
     {
         var runs = Math.Max(1, Options.Int(args, "--runs", 30));
         var warmup = Math.Max(0, Options.Int(args, "--warmup", 50));
+        // Warm-up also lasts a minimum time: the runtime recompiles hot code with full optimization only after it has run
+        // for a while, and a fast graph's 50 warm-up runs take a few milliseconds.
+        var warmupMs = Math.Max(0, Options.Int(args, "--warmup-ms", 2000));
         var rounds = Math.Max(1, Options.Int(args, "--rounds", 3));
         var parallel = Options.Int(args, "--parallel", GraphShapes.FanWidth);
         var profile = args.Contains("--profile");
@@ -69,20 +72,20 @@ internal static class GraphBenchmark
         }
 
         Console.WriteLine($"graph benchmark: chain of {GraphShapes.ChainLength}, fan-out of {GraphShapes.FanWidth} with a join, loop of {GraphShapes.Loops}; " +
-                          $"{rounds} round(s) of {runs} timed runs after {warmup} warm-up runs per graph, median of all timed runs; " +
+                          $"{rounds} round(s) of {runs} timed runs after at least {warmup} warm-up runs and {warmupMs} ms per graph, median of all timed runs; " +
                           $"worker parallelism {parallel}; SQLite synchronous={synchronous}");
         if (langGraph is not null)
-            Console.WriteLine($"LangGraph.js: {langGraph.Describe(runs, warmup, synchronous, graphs, modes)} (once per round)");
+            Console.WriteLine($"LangGraph.js: {langGraph.Describe(runs, warmup, warmupMs, synchronous, graphs, modes)} (once per round)");
         var results = new List<GraphResult>();
         var peer = new List<GraphResult>();
         string? info = null;
         for (var round = 1; round <= rounds; round++)
         {
             // Rounds alternate the two sides, so that a slow spell of the machine falls on both.
-            results.AddRange(await MeasureOrchestraAsync(modes, graphs, runs, warmup, parallel, synchronous, profile));
+            results.AddRange(await MeasureOrchestraAsync(modes, graphs, runs, warmup, warmupMs, parallel, synchronous, profile));
             if (langGraph is null)
                 continue;
-            var (measured, message) = await langGraph.RunAsync(runs, warmup, synchronous, graphs, modes);
+            var (measured, message) = await langGraph.RunAsync(runs, warmup, warmupMs, synchronous, graphs, modes);
             if (measured is null)
             {
                 Console.Error.WriteLine(message);
@@ -111,11 +114,11 @@ internal static class GraphBenchmark
             })
             .ToList();
 
-    private static async Task<List<GraphResult>> MeasureOrchestraAsync(string[] modes, string[] graphs, int runs, int warmup, int parallel, string synchronous, bool profile)
+    private static async Task<List<GraphResult>> MeasureOrchestraAsync(string[] modes, string[] graphs, int runs, int warmup, int warmupMs, int parallel, string synchronous, bool profile)
     {
         var results = new List<GraphResult>();
         if (modes.Contains("memory"))
-            results.AddRange(await MeasureAsync("memory", () => new InMemoryStore(), graphs, runs, warmup, parallel, profile));
+            results.AddRange(await MeasureAsync("memory", () => new InMemoryStore(), graphs, runs, warmup, warmupMs, parallel, profile));
         if (!modes.Contains("sqlite"))
             return results;
         var dir = Directory.CreateTempSubdirectory("orchestra-graph-bench-");
@@ -123,7 +126,7 @@ internal static class GraphBenchmark
         {
             var options = new SqliteStoreOptions { Synchronous = synchronous == "full" ? SqliteSynchronous.Full : SqliteSynchronous.Normal };
             var files = 0;
-            results.AddRange(await MeasureAsync("sqlite", () => SqliteStore.Open(Path.Combine(dir.FullName, $"orchestra-{files++}.db"), options), graphs, runs, warmup, parallel, profile));
+            results.AddRange(await MeasureAsync("sqlite", () => SqliteStore.Open(Path.Combine(dir.FullName, $"orchestra-{files++}.db"), options), graphs, runs, warmup, warmupMs, parallel, profile));
         }
         finally
         {
@@ -132,7 +135,7 @@ internal static class GraphBenchmark
         return results;
     }
 
-    private static async Task<List<GraphResult>> MeasureAsync(string mode, Func<IStore> openStore, string[] graphs, int runs, int warmup, int parallel, bool profile)
+    private static async Task<List<GraphResult>> MeasureAsync(string mode, Func<IStore> openStore, string[] graphs, int runs, int warmup, int warmupMs, int parallel, bool profile)
     {
         var results = new List<GraphResult>();
         var shapes = new GraphShapes();
@@ -144,21 +147,16 @@ internal static class GraphBenchmark
             try
             {
                 var engine = new OrchestraEngine(store, new AgentRegistry(), graphs: new GraphCatalog().Register(shape.Definition));
+                var warming = Stopwatch.StartNew();
+                for (var r = 0; r < warmup || warming.ElapsedMilliseconds < warmupMs; r++)
+                    await RunOnceAsync(engine, shape, shapes, parallel);
+                if (store is ProfilingStore warm)
+                    warm.Take();
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                sampler?.Start();
                 var times = new List<double>(runs);
-                long allocated = 0;
-                for (var r = 0; r < warmup + runs; r++)
-                {
-                    if (r == warmup && store is ProfilingStore warm)
-                        warm.Take();
-                    if (r == warmup)
-                    {
-                        allocated = GC.GetTotalAllocatedBytes(precise: true);
-                        sampler?.Start();
-                    }
-                    var elapsed = await RunOnceAsync(engine, shape, shapes, parallel);
-                    if (r >= warmup)
-                        times.Add(elapsed);
-                }
+                for (var r = 0; r < runs; r++)
+                    times.Add(await RunOnceAsync(engine, shape, shapes, parallel));
                 allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
                 var result = new GraphResult("orchestra", shape.Name, mode, shape.Steps, times) { AllocatedPerStep = (double)allocated / runs / shape.Steps };
                 results.Add(result);

@@ -56,11 +56,12 @@ internal sealed class LangGraphRunner
         return null;
     }
 
-    private string[] Arguments(int runs, int warmup, string synchronous, string[] graphs, string[] modes) =>
+    private string[] Arguments(int runs, int warmup, int warmupMs, string synchronous, string[] graphs, string[] modes) =>
     [
         Path.Combine(_directory, Script),
         "--runs", runs.ToString(CultureInfo.InvariantCulture),
         "--warmup", warmup.ToString(CultureInfo.InvariantCulture),
+        "--warmup-ms", warmupMs.ToString(CultureInfo.InvariantCulture),
         "--synchronous", synchronous,
         "--graphs", string.Join(',', graphs),
         // Each Orchestra mode has two LangGraph counterparts: the fair one and one for reference.
@@ -68,10 +69,10 @@ internal sealed class LangGraphRunner
     ];
 
     /// <summary>The command line, for the report.</summary>
-    public string Describe(int runs, int warmup, string synchronous, string[] graphs, string[] modes) => string.Join(' ', [_node, .. Arguments(runs, warmup, synchronous, graphs, modes)]);
+    public string Describe(int runs, int warmup, int warmupMs, string synchronous, string[] graphs, string[] modes) => string.Join(' ', [_node, .. Arguments(runs, warmup, warmupMs, synchronous, graphs, modes)]);
 
     /// <summary>The LangGraph results and a line naming the versions, or null and what went wrong.</summary>
-    public async Task<(List<GraphResult>? Results, string Info)> RunAsync(int runs, int warmup, string synchronous, string[] graphs, string[] modes)
+    public async Task<(List<GraphResult>? Results, string Info)> RunAsync(int runs, int warmup, int warmupMs, string synchronous, string[] graphs, string[] modes)
     {
         var start = new ProcessStartInfo(_node)
         {
@@ -80,7 +81,7 @@ internal sealed class LangGraphRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in Arguments(runs, warmup, synchronous, graphs, modes))
+        foreach (var a in Arguments(runs, warmup, warmupMs, synchronous, graphs, modes))
             start.ArgumentList.Add(a);
         Process process;
         try

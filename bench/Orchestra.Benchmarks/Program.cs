@@ -7,7 +7,7 @@ using Orchestra.Benchmarks;
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- llm [--calls N] [--concurrent N] [--tokens N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- git [--files N] [--steps N]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- claude-parallel [--steps N] [--parallel N] [--files N] [--claude PATH]
-// dotnet run -c Release --project bench/Orchestra.Benchmarks -- graphs [--langgraph] [--rounds N] [--runs N] [--warmup N] [--parallel N] [--synchronous normal|full] [--graphs chain,fanout,loop] [--modes memory,sqlite] [--profile]
+// dotnet run -c Release --project bench/Orchestra.Benchmarks -- graphs [--langgraph] [--rounds N] [--runs N] [--warmup N] [--warmup-ms MS] [--parallel N] [--synchronous normal|full] [--graphs chain,fanout,loop] [--modes memory,sqlite] [--profile]
 // dotnet run -c Release --project bench/Orchestra.Benchmarks -- micro [BenchmarkDotNet options]
 var mode = args.Length > 0 ? args[0] : "system";
 var rest = args.Skip(1).ToArray();

@@ -10,7 +10,7 @@
 // Prints one JSON object per line: {"side":"langgraph","graph":...,"mode":...,"steps":...,"runs":[ms...],
 // "median_ms":...,"per_step_us":...}, then {"side":"langgraph","done":true,...}.
 //
-// usage: node bench/langgraph/bench.mjs [--runs N] [--warmup N] [--synchronous normal|full] [--graphs chain,fanout,loop]
+// usage: node bench/langgraph/bench.mjs [--runs N] [--warmup N] [--warmup-ms MS] [--synchronous normal|full] [--graphs chain,fanout,loop]
 //        [--modes none,memory,sqlite,sqlite-async]
 import { setMaxListeners } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -41,6 +41,8 @@ function positiveInt(name, fallback) {
 
 const runs = Math.max(1, positiveInt("--runs", 30));
 const warmup = positiveInt("--warmup", 50);
+// Warm-up also lasts a minimum time, as on the Orchestra side: both runtimes optimize hot code after a while.
+const warmupMs = positiveInt("--warmup-ms", 2000);
 const synchronous = option("--synchronous", "normal").toUpperCase();
 if (synchronous !== "NORMAL" && synchronous !== "FULL") {
   console.error(`--synchronous must be normal or full, not '${synchronous.toLowerCase()}'.`);
@@ -117,7 +119,7 @@ async function measure(name, mode, checkpointer, durability) {
   const shape = shapes[name]();
   const compiled = shape.graph.compile(checkpointer ? { checkpointer } : {});
   const times = [];
-  for (let r = 0; r < warmup + runs; r++) {
+  const once = async (r) => {
     const config = { recursionLimit: 10 * LOOPS, configurable: { thread_id: `${name}-${mode}-${r}` } };
     if (durability) config.durability = durability;
     executed = 0;
@@ -126,8 +128,12 @@ async function measure(name, mode, checkpointer, durability) {
     const elapsed = performance.now() - start;
     if (!shape.check(out) || executed !== shape.steps)
       throw new Error(`${name}/${mode}: expected ${shape.steps} node runs, got ${executed}`);
-    if (r >= warmup) times.push(elapsed);
-  }
+    return elapsed;
+  };
+  const warming = performance.now();
+  let r = 0;
+  for (; r < warmup || performance.now() - warming < warmupMs; r++) await once(r);
+  for (let t = 0; t < runs; t++, r++) times.push(await once(r));
   const m = median(times);
   console.log(JSON.stringify({
     side: "langgraph", graph: name, mode, steps: shape.steps, runs: times.map((t) => Math.round(t * 1000) / 1000),

@@ -98,7 +98,21 @@ public sealed class InMemoryStore : IStore
 
     private List<StepRecord> Steps(StepQuery q)
     {
-        var all = q.RunId is not null ? StepsOfRun(q.RunId) : _steps.Values;
+        // Ready and running steps are indexed: a query for them reads the index when it is the shorter list, as it is
+        // for a long run or across runs. Other queries read the run's steps, or every step.
+        IEnumerable<StepRecord> all;
+        var ofRun = q.RunId is null ? null : _byRun.GetValueOrDefault(q.RunId);
+        if (q.Statuses is { } only && only.All(s => s is StepStatus.Ready or StepStatus.Running)
+            && (q.RunId is null || ofRun is not null && ofRun.Count > _ready.Count + _running.Count))
+        {
+            all = (only.Contains(StepStatus.Running) ? _running.Select(id => _steps[id]) : []).Concat(only.Contains(StepStatus.Ready) ? _ready : []);
+            if (q.RunId is { } runId)
+                all = all.Where(s => s.RunId == runId);
+        }
+        else
+        {
+            all = q.RunId is not null ? StepsOfRun(q.RunId) : _steps.Values;
+        }
         if (q.Node is not null) all = all.Where(s => s.Node == q.Node);
         if (q.Statuses is not null) all = all.Where(s => q.Statuses.Contains(s.Status));
         if (q.FinishedBefore is { } before) all = all.Where(s => s.FinishedAt is { } f && f < before);
@@ -330,7 +344,18 @@ public sealed class InMemoryStore : IStore
     private List<StepRecord> Expired(DateTimeOffset now) =>
         _running.Select(id => _steps[id]).Where(s => s.LeaseExpiresAt is { } e && e < now).ToList();
 
-    private bool HasOpen(string runId) => StepsOfRun(runId).Any(s => !s.Status.IsTerminal());
+    private bool HasOpen(string runId)
+    {
+        if (!_byRun.TryGetValue(runId, out var ids))
+            return false;
+        // Newest first: a run's open steps are nearly always its latest.
+        for (var i = ids.Count - 1; i >= 0; i--)
+        {
+            if (!_steps[ids[i]].Status.IsTerminal())
+                return true;
+        }
+        return false;
+    }
 
     // Copies, so that a caller changing a transcript never changes the stored one.
     private SessionRecord? Session(string id) =>
