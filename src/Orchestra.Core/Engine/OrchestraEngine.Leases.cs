@@ -26,11 +26,36 @@ public sealed partial class OrchestraEngine
         ClaimAsync(workerId, slots, null, cancellationToken);
 
     /// <summary>Claims like <see cref="ClaimAsync(string, int, CancellationToken)"/>, only among the steps of <paramref name="runId"/> when it is not null.</summary>
-    public async ValueTask<IReadOnlyList<StepRecord>> ClaimAsync(string workerId, int slots, string? runId, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<StepRecord>> ClaimAsync(string workerId, int slots, string? runId, CancellationToken cancellationToken = default) =>
+        (await ClaimWithStatesAsync(workerId, slots, runId, cancellationToken).ConfigureAwait(false)).Claimed;
+
+    /// <summary>Claims like <see cref="ClaimAsync(string, int, string, CancellationToken)"/>; also the state of each claimed step's run as the claim left it.</summary>
+    internal async ValueTask<Claims> ClaimWithStatesAsync(string workerId, int slots, string? runId, CancellationToken cancellationToken)
     {
         if (slots <= 0)
-            return [];
-        return await TransactAsync(tx => ClaimInAsync(tx, workerId, slots, runId, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return Claims.None;
+        return await TransactAsync(async tx =>
+        {
+            var claimed = await ClaimInAsync(tx, workerId, slots, runId, cancellationToken).ConfigureAwait(false);
+            return new Claims(claimed, await StatesOfAsync(tx, claimed, cancellationToken).ConfigureAwait(false));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Steps just claimed, and the state of their runs in the claiming transaction, by run id.</summary>
+    internal sealed record Claims(IReadOnlyList<StepRecord> Claimed, IReadOnlyDictionary<string, JsonObject> States)
+    {
+        public static readonly Claims None = new([], new Dictionary<string, JsonObject>());
+    }
+
+    private static async ValueTask<IReadOnlyDictionary<string, JsonObject>> StatesOfAsync(Tx tx, List<StepRecord> claimed, CancellationToken ct)
+    {
+        var states = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var step in claimed)
+        {
+            if (!states.ContainsKey(step.RunId))
+                states[step.RunId] = (await tx.RunAsync(step.RunId, ct).ConfigureAwait(false)).State;
+        }
+        return states;
     }
 
     /// <summary>
@@ -45,6 +70,14 @@ public sealed partial class OrchestraEngine
     public async ValueTask<(IReadOnlyList<CompletionOutcome> Outcomes, IReadOnlyList<StepRecord> Claimed)> CompleteAndClaimAsync(
         IReadOnlyList<Completion> completions, string workerId, int slots, string? runId, CancellationToken cancellationToken = default)
     {
+        var (outcomes, claims) = await CompleteAndClaimWithStatesAsync(completions, workerId, slots, runId, cancellationToken).ConfigureAwait(false);
+        return (outcomes, claims.Claimed);
+    }
+
+    /// <summary>Completes and claims like <see cref="CompleteAndClaimAsync(IReadOnlyList{Completion}, string, int, string, CancellationToken)"/>; also the claimed runs' states.</summary>
+    internal async ValueTask<(IReadOnlyList<CompletionOutcome> Outcomes, Claims Claims)> CompleteAndClaimWithStatesAsync(
+        IReadOnlyList<Completion> completions, string workerId, int slots, string? runId, CancellationToken cancellationToken)
+    {
         try
         {
             return await TransactAsync(async tx =>
@@ -52,15 +85,17 @@ public sealed partial class OrchestraEngine
                 var outcomes = new CompletionOutcome[completions.Count];
                 for (var i = 0; i < completions.Count; i++)
                     outcomes[i] = await ApplyCompletionAsync(tx, completions[i], completions[i].Step.LeaseOwner, cancellationToken).ConfigureAwait(false);
-                var claimed = slots > 0 ? await ClaimInAsync(tx, workerId, slots, runId, cancellationToken).ConfigureAwait(false) : [];
-                return ((IReadOnlyList<CompletionOutcome>)outcomes, (IReadOnlyList<StepRecord>)claimed);
+                if (slots <= 0)
+                    return ((IReadOnlyList<CompletionOutcome>)outcomes, Claims.None);
+                var claimed = await ClaimInAsync(tx, workerId, slots, runId, cancellationToken).ConfigureAwait(false);
+                return ((IReadOnlyList<CompletionOutcome>)outcomes, new Claims(claimed, await StatesOfAsync(tx, claimed, cancellationToken).ConfigureAwait(false)));
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && ex is not OrchestraException { Kind: ErrorKind.Environment })
         {
             // One bad completion must not hold up the others: record them one by one, then claim.
             var outcomes = await CompleteManyAsync(completions, cancellationToken).ConfigureAwait(false);
-            return (outcomes, await ClaimAsync(workerId, slots, runId, cancellationToken).ConfigureAwait(false));
+            return (outcomes, await ClaimWithStatesAsync(workerId, slots, runId, cancellationToken).ConfigureAwait(false));
         }
     }
 

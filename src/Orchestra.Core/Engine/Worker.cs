@@ -75,9 +75,9 @@ public sealed class Worker : IDisposable
                 var free = _options.Parallelism - _inflight.Count;
                 if (claimed is null)
                 {
-                    claimed = free > 0 ? await _engine.ClaimAsync(Id, free, _options.RunId, cancellationToken).ConfigureAwait(false) : [];
-                    foreach (var step in claimed)
-                        Start(step, resume: false);
+                    var claims = free > 0 ? await _engine.ClaimWithStatesAsync(Id, free, _options.RunId, cancellationToken).ConfigureAwait(false) : OrchestraEngine.Claims.None;
+                    claimed = claims.Claimed;
+                    StartAll(claims);
                 }
                 if (!_done.IsEmpty)
                     continue;
@@ -153,9 +153,18 @@ public sealed class Worker : IDisposable
         return await _engine.Store.NextBackoffAsync(cancellationToken).ConfigureAwait(false) is null;
     }
 
-    private void Start(StepRecord step, bool resume)
+    private void StartAll(OrchestraEngine.Claims claims)
     {
-        var execution = new Execution(step);
+        foreach (var step in claims.Claimed)
+            Start(step, resume: false, claims.States.GetValueOrDefault(step.RunId));
+    }
+
+    /// <param name="step">The claimed or adopted step.</param>
+    /// <param name="resume">True for work adopted from a lost worker.</param>
+    /// <param name="state">The run's state as the claim saw it; null to read it when the step starts.</param>
+    private void Start(StepRecord step, bool resume, JsonObject? state = null)
+    {
+        var execution = new Execution(step) { State = state };
         _inflight[step.Id] = execution;
         _started++;
         // An agent that only computes briefly before it awaits runs here, on the loop: a step that finishes at once is
@@ -200,7 +209,10 @@ public sealed class Worker : IDisposable
         if (agent is null)
             return AgentResult.Permanent($"unknown agent '{step.Agent}': define it in .orchestra/agents/{step.Agent}.yaml");
         x.Detached = agent.IsDetached;
-        var run = await _engine.Store.GetRunAsync(step.RunId).ConfigureAwait(false);
+        // The state the claim saw, copied so that an agent changing its context changes no other step's; read when the
+        // step was adopted rather than claimed.
+        var state = x.State is { } claimedState ? (JsonObject)claimedState.DeepClone()
+            : (await _engine.Store.GetRunAsync(step.RunId).ConfigureAwait(false))?.State ?? [];
         if (step.DeadlineAt is { } deadline)
             x.ArmDeadline(Time, deadline);
         var workDirectory = _engine.Options.WorkDirectory;
@@ -228,7 +240,7 @@ public sealed class Worker : IDisposable
         }
         var context = new AgentContext(
             step,
-            run?.State ?? [],
+            state,
             workDirectory,
             Time,
             e => Emit(x, e),
@@ -306,11 +318,10 @@ public sealed class Worker : IDisposable
         while (_done.TryDequeue(out var c))
             batch.Add(c);
         var free = _options.Parallelism - (_inflight.Count - batch.Count);
-        var (outcomes, claimed) = await _engine.CompleteAndClaimAsync(batch, Id, free, _options.RunId, cancellationToken).ConfigureAwait(false);
+        var (outcomes, claims) = await _engine.CompleteAndClaimWithStatesAsync(batch, Id, free, _options.RunId, cancellationToken).ConfigureAwait(false);
         Record(batch, outcomes);
-        foreach (var step in claimed)
-            Start(step, resume: false);
-        return claimed;
+        StartAll(claims);
+        return claims.Claimed;
     }
 
     private void Record(List<Completion> batch, IReadOnlyList<CompletionOutcome> outcomes)
@@ -413,6 +424,7 @@ public sealed class Worker : IDisposable
         private ITimer? _deadline;
 
         public StepRecord Step { get; set; } = step;
+        public JsonObject? State { get; init; }
         public CancellationTokenSource Cancellation { get; } = new();
         public Task? Task { get; set; }
         public volatile bool TimedOut;
