@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using Orchestra.Core.Model;
 
@@ -39,53 +40,32 @@ internal static class Values
 
     public static JsonObject ReadObject(Statement r, int i) => ReadObjectOrNull(r, i) ?? [];
 
-    // Hot paths: the wire names are compared as UTF-8, without making a string or enumerating the enum.
-    public static StepStatus ReadStepStatus(Statement r, int i)
-    {
-        var v = r.Utf8(i);
-        return v.SequenceEqual("pending"u8) ? StepStatus.Pending
-            : v.SequenceEqual("ready"u8) ? StepStatus.Ready
-            : v.SequenceEqual("running"u8) ? StepStatus.Running
-            : v.SequenceEqual("waiting"u8) ? StepStatus.Waiting
-            : v.SequenceEqual("succeeded"u8) ? StepStatus.Succeeded
-            : v.SequenceEqual("failed"u8) ? StepStatus.Failed
-            : v.SequenceEqual("cancelled"u8) ? StepStatus.Cancelled
-            : v.SequenceEqual("timed_out"u8) ? StepStatus.TimedOut
-            : v.SequenceEqual("skipped"u8) ? StepStatus.Skipped
-            : v.SequenceEqual("superseded"u8) ? StepStatus.Superseded
-            : throw Unknown("step status", r.Text(i));
-    }
+    // Hot paths: a column's wire name is matched as UTF-8 against each value's, without making a string.
+    private static readonly (byte[] Wire, StepStatus Value)[] StepStatuses = Table(Enum.GetValues<StepStatus>(), s => s.ToWire());
+    private static readonly (byte[] Wire, RunStatus Value)[] RunStatuses = Table(Enum.GetValues<RunStatus>(), s => s.ToWire());
+    private static readonly (byte[] Wire, DependencyFailurePolicy Value)[] Policies = Table(Enum.GetValues<DependencyFailurePolicy>(), Policy);
+    private static readonly (byte[] Wire, FailureKind Value)[] Failures = Table(Enum.GetValues<FailureKind>(), Failure);
 
-    public static RunStatus ReadRunStatus(Statement r, int i) => r.Text(i) switch
-    {
-        "created" => RunStatus.Created,
-        "running" => RunStatus.Running,
-        "paused" => RunStatus.Paused,
-        "completed" => RunStatus.Completed,
-        "failed" => RunStatus.Failed,
-        "cancelled" => RunStatus.Cancelled,
-        var other => throw Unknown("run status", other),
-    };
+    public static StepStatus ReadStepStatus(Statement r, int i) => Lookup(r, i, StepStatuses, "step status");
 
-    public static DependencyFailurePolicy ReadPolicy(Statement r, int i)
-    {
-        var v = r.Utf8(i);
-        return v.SequenceEqual("fail"u8) ? DependencyFailurePolicy.Fail
-            : v.SequenceEqual("skip"u8) ? DependencyFailurePolicy.Skip
-            : throw Unknown("dependency failure policy", r.Text(i));
-    }
+    public static RunStatus ReadRunStatus(Statement r, int i) => Lookup(r, i, RunStatuses, "run status");
 
-    public static FailureKind ReadFailure(Statement r, int i)
+    public static DependencyFailurePolicy ReadPolicy(Statement r, int i) => Lookup(r, i, Policies, "dependency failure policy");
+
+    public static FailureKind ReadFailure(Statement r, int i) => Lookup(r, i, Failures, "failure kind");
+
+    private static (byte[] Wire, T Value)[] Table<T>(IEnumerable<T> values, Func<T, string> wire) =>
+        [.. values.Select(v => (Encoding.UTF8.GetBytes(wire(v)), v))];
+
+    private static T Lookup<T>(Statement r, int i, (byte[] Wire, T Value)[] table, string what)
     {
-        var v = r.Utf8(i);
-        return v.SequenceEqual("none"u8) ? FailureKind.None
-            : v.SequenceEqual("transient"u8) ? FailureKind.Transient
-            : v.SequenceEqual("permanent"u8) ? FailureKind.Permanent
-            : v.SequenceEqual("timeout"u8) ? FailureKind.Timeout
-            : v.SequenceEqual("budget"u8) ? FailureKind.Budget
-            : v.SequenceEqual("dependency"u8) ? FailureKind.Dependency
-            : v.SequenceEqual("cancelled"u8) ? FailureKind.Cancelled
-            : throw Unknown("failure kind", r.Text(i));
+        var text = r.Utf8(i);
+        foreach (var (wire, value) in table)
+        {
+            if (text.SequenceEqual(wire))
+                return value;
+        }
+        throw new InvalidOperationException($"The store holds an unknown {what} '{r.Text(i)}'.");
     }
 
     public static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
@@ -96,9 +76,6 @@ internal static class Values
         var v = r.Utf8(i);
         return v.SequenceEqual("0"u8) ? 0m : decimal.Parse(r.Text(i), NumberStyles.Number, CultureInfo.InvariantCulture);
     }
-
-    private static InvalidOperationException Unknown(string what, string value) =>
-        new($"The store holds an unknown {what} '{value}'.");
 }
 
 /// <summary>The steps table: column lists, parameter binding and row reading, all in one column order.</summary>
