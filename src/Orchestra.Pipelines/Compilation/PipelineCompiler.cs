@@ -33,6 +33,7 @@ public static class PipelineCompiler
     public static CompiledPipeline Compile(string path, PipelineCompileOptions? options = null)
     {
         PromptTemplate.WarmUp();
+        PipelineLoader.WarmUp();
         var document = PipelineLoader.Read(YamlSource.Load(path), out var warnings);
         return new Compilation(document, options ?? new PipelineCompileOptions(), warnings).Run();
     }

@@ -7,6 +7,7 @@ using Orchestra.Agents.Tools;
 using Orchestra.Core;
 using Orchestra.Pipelines.Model;
 using Orchestra.Workspace;
+using Orchestra.Workspace.Yaml;
 
 namespace Orchestra.Pipelines;
 
@@ -20,6 +21,31 @@ public static partial class PipelineLoader
         ["cli"] = typeof(CliAgentOptions),
         ["scripted"] = typeof(ScriptedOptions),
     };
+
+    private static int _warming;
+
+    /// <summary>
+    /// Prepares the serializer for the kinds' fields on a background thread, so that its one-time start-up overlaps
+    /// reading the file rather than following it. Safe to call any number of times.
+    /// </summary>
+    public static void WarmUp()
+    {
+        if (Interlocked.Exchange(ref _warming, 1) == 1)
+            return;
+        _ = Task.Run(() =>
+        {
+            // A failure here only means the real read pays the start-up cost and reports any error itself.
+            try
+            {
+                foreach (var type in KindFields.Values.Distinct())
+                    SpecBinder.Options.GetTypeInfo(type);
+                _ = new JsonObject().Deserialize<ScriptedOptions>(SpecBinder.Options);
+            }
+            catch (Exception)
+            {
+            }
+        });
+    }
 
     private static List<PipelineAgent> ReadAgents(SchemaReader r, JsonObject? root)
     {
