@@ -61,8 +61,12 @@ internal static class CommandSet
                 continue;
             foreach (var (name, create) in Commands)
             {
-                if (name == arg)
-                    return [create()];
+                if (name != arg)
+                    continue;
+                // These read a pipeline file: the engines they need start while the command line is parsed.
+                if (name is "compile" or "run")
+                    Orchestra.Pipelines.PipelineCompiler.WarmUp();
+                return [create()];
             }
             break;
         }

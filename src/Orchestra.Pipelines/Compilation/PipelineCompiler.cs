@@ -27,13 +27,22 @@ public sealed record PipelineCompileOptions
 /// </summary>
 public static class PipelineCompiler
 {
+    /// <summary>
+    /// Starts the template engine and the serializer on background threads, so that their one-time start-up overlaps
+    /// what the caller does before compiling (parsing a command line, reading the file). Safe to call any number of times.
+    /// </summary>
+    public static void WarmUp()
+    {
+        PromptTemplate.WarmUp();
+        PipelineLoader.WarmUp();
+    }
+
     /// <summary>Reads, checks and compiles <paramref name="path"/>.</summary>
     /// <exception cref="PipelineException">The pipeline has errors; <see cref="PipelineException.Diagnostics"/> lists them with the warnings.</exception>
     /// <exception cref="OrchestraException">The file is missing, unreadable or not YAML.</exception>
     public static CompiledPipeline Compile(string path, PipelineCompileOptions? options = null)
     {
-        PromptTemplate.WarmUp();
-        PipelineLoader.WarmUp();
+        WarmUp();
         var document = PipelineLoader.Read(YamlSource.Load(path), out var warnings);
         return new Compilation(document, options ?? new PipelineCompileOptions(), warnings).Run();
     }
